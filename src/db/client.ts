@@ -1,0 +1,44 @@
+// The SQLite database: one file, WAL, foreign keys, busy timeout, FULL sync so what a client
+// was told is committed survives a power cut. Drizzle on bun:sqlite.
+import { Database } from 'bun:sqlite'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { drizzle } from 'drizzle-orm/bun-sqlite'
+import * as schema from './schema/index.ts'
+
+export type Db = ReturnType<typeof drizzle<typeof schema>>
+
+export interface DatabaseHandle {
+  db: Db
+  sqlite: Database
+  path: string
+  close(): void
+}
+
+/** Opens (creating if needed) the database file and sets the pragmas every connection needs. */
+export function openDatabase(path: string): DatabaseHandle {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+  const sqlite = new Database(path, { create: true, strict: true })
+  // Busy timeout first: another process (the CLI) may hold the write lock right now.
+  sqlite.exec('PRAGMA busy_timeout = 10000')
+  sqlite.exec('PRAGMA journal_mode = WAL')
+  sqlite.exec('PRAGMA synchronous = FULL')
+  sqlite.exec('PRAGMA foreign_keys = ON')
+  sqlite.exec('PRAGMA temp_store = MEMORY')
+  const db = drizzle({ client: sqlite, schema })
+  let closed = false
+  return {
+    db,
+    sqlite,
+    path,
+    close() {
+      if (closed) return
+      closed = true
+      try {
+        sqlite.exec('PRAGMA optimize')
+      } finally {
+        sqlite.close()
+      }
+    },
+  }
+}
