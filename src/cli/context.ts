@@ -1,0 +1,26 @@
+// What CLI commands work on: the config, the database in the data directory (migrated), and
+// the directory service. Safe while the server runs: SQLite WAL and a busy timeout.
+import { join } from 'node:path'
+import { loadConfig, type Config } from '../config/config.ts'
+import { openDatabase, type DatabaseHandle } from '../db/client.ts'
+import { migrate } from '../db/migrate.ts'
+import { createDirectory, type Directory } from '../directory/index.ts'
+
+export interface CliContext {
+  config: Config
+  database: DatabaseHandle
+  directory: Directory
+  close(): void
+}
+
+export function databasePath(config: Config): string {
+  return join(config.data_dir, 'postern.sqlite')
+}
+
+export function openCliContext(configFile: string | undefined, env = process.env): CliContext {
+  const config = loadConfig({ file: configFile, env })
+  const database = openDatabase(databasePath(config))
+  migrate(database.sqlite)
+  const directory = createDirectory(database.db)
+  return { config, database, directory, close: () => database.close() }
+}

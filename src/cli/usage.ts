@@ -1,0 +1,19 @@
+// The CLI's help text, matching the contract in DESIGN.md.
+export const usage = `Usage: postern <command> [options]   (npm: bun src/main.ts <command>)
+
+  serve [--config FILE]                      run the server
+  domain add|list|remove NAME
+  account add EMAIL --password PW [--quota SIZE] [--name "Display Name"]
+  account list [--domain NAME] | remove EMAIL | password EMAIL --password PW
+  account quota EMAIL SIZE|unlimited
+  account app-password add|list|remove EMAIL [NAME]
+  alias add ADDRESS TARGET | list | remove ADDRESS [TARGET]     (ADDRESS "@domain" = catch-all)
+  cert set --cert FILE --key FILE             install a certificate (chain) and its key
+  admin-password reset                        print a new admin password
+  version
+
+Options for every command:
+  --config FILE    config file (default: $POSTERN_CONFIG, else ./postern.toml, else built-in defaults)
+  --json           machine-readable output for list commands
+  --password -     read the password from standard input instead of the command line
+`

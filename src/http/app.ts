@@ -1,0 +1,38 @@
+// The one Hono app served on the `http` and `https` listeners: health, the admin API and,
+// as later issues land, JMAP, DAV, well-known and the web admin.
+import { Hono } from 'hono'
+import { createAdminApi } from '../admin/app.ts'
+import type { AdminEnv } from '../admin/types.ts'
+import type { AuthThrottle } from '../directory/auth-throttle.ts'
+import type { Directory } from '../directory/index.ts'
+import type { Logger } from '../lib/log.ts'
+
+export interface HttpAppDeps {
+  directory: Directory
+  throttle: AuthThrottle
+  log: Logger
+  bodyLimitBytes: number
+  version: string
+}
+
+export function createHttpApp(deps: HttpAppDeps) {
+  const log = deps.log.child('http')
+  const app = new Hono<AdminEnv>()
+  app.use('*', async (c, next) => {
+    const started = performance.now()
+    await next()
+    log.debug('request', {
+      ip: c.env?.remoteAddress,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    })
+  })
+  app.get('/healthz', (c) => c.json({ status: 'ok', version: deps.version }))
+  app.route('/api', createAdminApi(deps))
+  app.notFound((c) => c.json({ error: 'not found' }, 404))
+  return app
+}
+
+export type HttpApp = ReturnType<typeof createHttpApp>
