@@ -58,6 +58,10 @@ export interface Config {
     http_body_limit: number
     shutdown_grace_seconds: number
   }
+  tls: {
+    /** How often the running server looks for certificates changed by `postern cert set`. */
+    check_seconds: number
+  }
   log: { level: 'debug' | 'info' | 'warn' | 'error' }
 }
 
@@ -110,6 +114,7 @@ const schema: Record<string, Record<string, KeySpec>> = {
     http_body_limit: { parse: parseSize, default: constant(1024 * 1024) },
     shutdown_grace_seconds: { parse: parseInteger(0, 3600), default: constant(10) },
   },
+  tls: { check_seconds: { parse: parseInteger(1, 86_400), default: constant(30) } },
   log: { level: { parse: parseEnum(['debug', 'info', 'warn', 'error'] as const), default: constant('info') } },
 }
 

@@ -9,3 +9,29 @@ export interface TlsContexts {
   /** All certificates by name, for Bun.serve's SNI array. */
   allPem(): { serverName: string; cert: string; key: string }[]
 }
+
+/** What the admin sees about one stored certificate. */
+export interface CertificateInfo {
+  /** Host names it covers: the CN (when it is a host name) and the DNS subjectAltNames. */
+  names: string[]
+  notBefore: Date
+  notAfter: Date
+  /** Issuer and subject are the same (no CA vouches for it). */
+  selfSigned: boolean
+  /** Made by Postern itself at start-up for the configured hostname. */
+  bootstrap: boolean
+  /** SHA-256 of the leaf certificate's DER, as colon-separated upper-case hex. */
+  fingerprint: string
+  /** File name in `<data_dir>/tls/` without `.crt`/`.key`. */
+  file: string
+}
+
+/** The certificate store the listeners and the admin use. */
+export interface CertificateStore extends TlsContexts {
+  /** Re-reads `<data_dir>/tls/` now. */
+  reload(): void
+  /** Re-reads `<data_dir>/tls/` only if its files changed since the last read; true if it did. */
+  refresh(): boolean
+  /** One entry per loaded certificate, best first for the hostname. */
+  describe(): CertificateInfo[]
+}

@@ -1,0 +1,176 @@
+// Builds a whole server from a config: database → migrations → directory → TLS → listeners.
+// main.ts calls it for `serve`; tests call it to run a complete server in a temp directory.
+import { join } from 'node:path'
+import pkg from '../package.json' with { type: 'json' }
+import type { Config, ServiceName } from './config/config.ts'
+import type { HostPort } from './config/values.ts'
+import { openDatabase } from './db/client.ts'
+import { migrate } from './db/migrate.ts'
+import { createAuthThrottle } from './directory/auth-throttle.ts'
+import { createDirectory, type Directory } from './directory/index.ts'
+import type { PasswordHasher } from './directory/passwords.ts'
+import { type Authenticator, createAuthenticator } from './directory/sasl/authenticator.ts'
+import { createHttpApp } from './http/app.ts'
+import { type Clock, systemClock } from './lib/clock.ts'
+import type { Logger } from './lib/log.ts'
+import { type HttpListener, serveHttp } from './net/http-server.ts'
+import { type Connection, type ListenerHandle, type ListenerSpec, type RefusalReason, startListeners, type TlsMode } from './net/index.ts'
+import { createCertificateStore } from './tls/store.ts'
+import type { CertificateStore } from './tls/types.ts'
+
+export const version: string = pkg.version
+
+/** What protocol sessions are given. */
+export interface Services {
+  config: Config
+  log: Logger
+  directory: Directory
+  authenticator: Authenticator
+  tls: CertificateStore
+  clock: Clock
+}
+
+/** A line protocol plugged into a listener. */
+export interface ProtocolBinding {
+  handler: (conn: Connection) => Promise<void>
+  onRefused?: (reason: RefusalReason) => string | undefined
+  /** Overrides the service's usual TLS mode. */
+  tls?: TlsMode
+}
+
+export type TcpService = Exclude<ServiceName, 'http' | 'https'>
+export type ProtocolRegistry = Partial<Record<TcpService, (services: Services) => ProtocolBinding>>
+
+/** rfc8314: implicit TLS on the "s" ports; STARTTLS on the others (LMTP is local delivery, plain). */
+export const serviceTlsMode: Record<TcpService, TlsMode> = {
+  smtp: 'starttls',
+  submission: 'starttls',
+  submissions: 'implicit',
+  imap: 'starttls',
+  imaps: 'implicit',
+  pop3: 'starttls',
+  pop3s: 'implicit',
+  managesieve: 'starttls',
+  lmtp: 'none',
+}
+
+/** The protocols this version implements; each later issue adds its own. */
+export const builtinProtocols: ProtocolRegistry = {}
+
+export interface StartOptions {
+  config: Config
+  log: Logger
+  env?: Record<string, string | undefined>
+  protocols?: ProtocolRegistry
+  hasher?: PasswordHasher
+  clock?: Clock
+}
+
+export interface RunningServer {
+  services: Services
+  /** The bound address of a service (the real port when 0 was asked), or undefined. */
+  address(service: ServiceName): HostPort | undefined
+  /** The admin password made on this first start, if one was made (also logged once). */
+  generatedAdminPassword?: string
+  stop(): Promise<void>
+}
+
+/** Starts everything; a service whose port cannot be bound is logged and skipped. */
+export async function startServer(options: StartOptions): Promise<RunningServer> {
+  const { config, log } = options
+  const env = options.env ?? process.env
+  const clock = options.clock ?? systemClock
+  const dbPath = join(config.data_dir, 'postern.sqlite')
+  const database = openDatabase(dbPath)
+  try {
+    const { applied } = migrate(database.sqlite)
+    if (applied.length > 0) log.info('database migrated', { path: dbPath, applied: applied.join(',') })
+    const directory = createDirectory(database.db, { hasher: options.hasher, clock })
+    const admin = await directory.admin.ensure(env.POSTERN_ADMIN_PASSWORD)
+    if (admin.generated) {
+      log.warn(
+        `administrator created: user "admin", password "${admin.generated}" (shown only this once; ` +
+          'a new one: postern admin-password reset)',
+      )
+    } else if (admin.changed) log.info('administrator password set from POSTERN_ADMIN_PASSWORD')
+    const tls = await createCertificateStore({
+      dataDir: config.data_dir,
+      hostname: config.hostname,
+      log,
+      clock,
+      rescanIntervalMs: Math.min(5000, config.tls.check_seconds * 1000),
+    })
+    const throttle = createAuthThrottle(config.auth, clock, log.child('auth'))
+    const authenticator = createAuthenticator({ accounts: directory.accounts, throttle, log })
+    const services: Services = { config, log, directory, authenticator, tls, clock }
+
+    const registry = options.protocols ?? builtinProtocols
+    const specs: ListenerSpec[] = []
+    const unavailable: string[] = []
+    for (const service of Object.keys(serviceTlsMode) as TcpService[]) {
+      const address = config.listen[service]
+      if (!address) continue
+      const factory = registry[service]
+      if (!factory) {
+        unavailable.push(service)
+        continue
+      }
+      const binding = factory(services)
+      specs.push({ service, address, tls: binding.tls ?? serviceTlsMode[service], handler: binding.handler, onRefused: binding.onRefused })
+    }
+    if (unavailable.length > 0) {
+      log.info(`not yet implemented in this version, so not listening: ${unavailable.join(', ')}`)
+    }
+    const listeners: ListenerHandle = await startListeners(specs, { log, tls, limits: config.limits })
+
+    const app = createHttpApp({ directory, throttle, log, bodyLimitBytes: config.limits.http_body_limit, version })
+    const httpListeners: HttpListener[] = []
+    for (const service of ['http', 'https'] as const) {
+      const address = config.listen[service]
+      if (!address) continue
+      const listener = serveHttp(
+        {
+          service,
+          address,
+          ...(service === 'https' ? { tls } : {}),
+          maxRequestBodySize: Math.max(config.limits.http_body_limit, 1024 * 1024),
+        },
+        (request, bindings) => app.fetch(request, bindings),
+        log.child(service),
+      )
+      if (listener) httpListeners.push(listener)
+    }
+    // TCP listeners ask the store per handshake; HTTPS must be re-bound to see a new certificate.
+    const certificateWatch = setInterval(() => {
+      if (tls.refresh()) for (const l of httpListeners) void l.reloadTls()
+    }, config.tls.check_seconds * 1000)
+    certificateWatch.unref()
+    log.info('postern started', { version, hostname: config.hostname, data_dir: config.data_dir })
+
+    let stopping: Promise<void> | undefined
+    return {
+      services,
+      generatedAdminPassword: admin.generated,
+      address: (service) =>
+        service === 'http' || service === 'https'
+          ? httpListeners.find((l) => l.service === service)?.address
+          : listeners.address(service),
+      stop: () => {
+        stopping ??= (async () => {
+          log.info('shutting down')
+          clearInterval(certificateWatch)
+          await Promise.all([
+            listeners.stop(config.limits.shutdown_grace_seconds * 1000),
+            ...httpListeners.map((l) => l.stop(true)),
+          ])
+          database.close()
+          log.info('stopped')
+        })()
+        return stopping
+      },
+    }
+  } catch (err) {
+    database.close()
+    throw err
+  }
+}
