@@ -9,7 +9,9 @@ interface JournalEntry {
 }
 
 const root = new URL('..', import.meta.url).pathname
-const journal = JSON.parse(readFileSync(`${root}migrations/meta/_journal.json`, 'utf8')) as { entries: JournalEntry[] }
+const journal = JSON.parse(readFileSync(`${root}migrations/meta/_journal.json`, 'utf8')) as {
+  entries: JournalEntry[]
+}
 const items = journal.entries.map((e) => {
   const sql = readFileSync(`${root}migrations/${e.tag}.sql`, 'utf8')
   return `  { tag: ${JSON.stringify(e.tag)}, when: ${e.when}, sql: ${JSON.stringify(sql)} },`

@@ -53,7 +53,8 @@ async function serve(argv: string[]): Promise<number> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  if (argv[0] === 'serve' || (argv.length >= 2 && argv[0]?.startsWith('-') && argv.includes('serve'))) return serve(argv)
+  if (argv[0] === 'serve' || (argv.length >= 2 && argv[0]?.startsWith('-') && argv.includes('serve')))
+    return serve(argv)
   return runCli(argv)
 }
 

@@ -14,7 +14,14 @@ import { createHttpApp } from './http/app.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import type { Logger } from './lib/log.ts'
 import { type HttpListener, serveHttp } from './net/http-server.ts'
-import { type Connection, type ListenerHandle, type ListenerSpec, type RefusalReason, startListeners, type TlsMode } from './net/index.ts'
+import {
+  type Connection,
+  type ListenerHandle,
+  type ListenerSpec,
+  type RefusalReason,
+  startListeners,
+  type TlsMode,
+} from './net/index.ts'
 import { createCertificateStore } from './tls/store.ts'
 import type { CertificateStore } from './tls/types.ts'
 
@@ -116,14 +123,26 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         continue
       }
       const binding = factory(services)
-      specs.push({ service, address, tls: binding.tls ?? serviceTlsMode[service], handler: binding.handler, onRefused: binding.onRefused })
+      specs.push({
+        service,
+        address,
+        tls: binding.tls ?? serviceTlsMode[service],
+        handler: binding.handler,
+        onRefused: binding.onRefused,
+      })
     }
     if (unavailable.length > 0) {
       log.info(`not yet implemented in this version, so not listening: ${unavailable.join(', ')}`)
     }
     const listeners: ListenerHandle = await startListeners(specs, { log, tls, limits: config.limits })
 
-    const app = createHttpApp({ directory, throttle, log, bodyLimitBytes: config.limits.http_body_limit, version })
+    const app = createHttpApp({
+      directory,
+      throttle,
+      log,
+      bodyLimitBytes: config.limits.http_body_limit,
+      version,
+    })
     const httpListeners: HttpListener[] = []
     for (const service of ['http', 'https'] as const) {
       const address = config.listen[service]

@@ -1,8 +1,8 @@
 // Admin API authentication: HTTP Basic as `admin`, or a bearer token from POST /api/token.
 // Failures count against the same per-IP throttle as mail logins.
 import type { MiddlewareHandler } from 'hono'
-import type { Directory } from '../directory/index.ts'
 import type { AuthThrottle } from '../directory/auth-throttle.ts'
+import type { Directory } from '../directory/index.ts'
 import { decodeSaslBase64, SaslError } from '../directory/sasl/mechanisms.ts'
 import { HttpError } from './errors.ts'
 import type { AdminEnv } from './types.ts'

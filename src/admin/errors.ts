@@ -49,7 +49,8 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 
 export function requireString(body: Record<string, unknown>, key: string): string {
   const value = body[key]
-  if (typeof value !== 'string' || value.trim() === '') throw new HttpError(400, `"${key}" is required and must be a string`)
+  if (typeof value !== 'string' || value.trim() === '')
+    throw new HttpError(400, `"${key}" is required and must be a string`)
   return value
 }
 
@@ -63,6 +64,7 @@ export function optionalString(body: Record<string, unknown>, key: string): stri
 /** Rejects keys the endpoint does not know, so a typo is not silently ignored. */
 export function onlyKeys(body: Record<string, unknown>, allowed: string[]): void {
   for (const key of Object.keys(body)) {
-    if (!allowed.includes(key)) throw new HttpError(400, `unknown field "${key}"; allowed: ${allowed.join(', ')}`)
+    if (!allowed.includes(key))
+      throw new HttpError(400, `unknown field "${key}"; allowed: ${allowed.join(', ')}`)
   }
 }

@@ -52,7 +52,8 @@ export function positional(args: ParsedArgs, index: number, what: string): strin
 /** `--password PW`, or `--password -` to read one line from standard input. */
 export async function passwordArg(args: ParsedArgs, stdin: () => Promise<string>): Promise<string> {
   const value = args.values.password
-  if (value === undefined) throw new UsageError('missing --password PW (or --password - to read it from standard input)')
+  if (value === undefined)
+    throw new UsageError('missing --password PW (or --password - to read it from standard input)')
   if (value !== '-') return value
   const text = await stdin()
   return text.replace(/\r?\n$/, '')

@@ -17,8 +17,15 @@ function readPem(path: string | undefined, flag: string): string {
 
 export function certCommand(config: Config, directory: Directory, out: Output, args: ParsedArgs): void {
   if (args.positionals[1] !== 'set') throw new UsageError('cert set --cert FILE --key FILE')
-  const result = setCertificate(config.data_dir, readPem(args.values.cert, '--cert'), readPem(args.values.key, '--key'))
-  directory.audit.record('cli', 'cert.set', result.names[0] ?? '', { names: result.names, fingerprint: result.fingerprint })
+  const result = setCertificate(
+    config.data_dir,
+    readPem(args.values.cert, '--cert'),
+    readPem(args.values.key, '--key'),
+  )
+  directory.audit.record('cli', 'cert.set', result.names[0] ?? '', {
+    names: result.names,
+    fingerprint: result.fingerprint,
+  })
   out.line(`certificate for ${result.names.join(', ')} installed (expires ${result.notAfter.toISOString()})`)
   out.line(`fingerprint SHA-256 ${result.fingerprint}`)
   if (result.warning) out.error(`warning: ${result.warning}`)

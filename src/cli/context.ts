@@ -1,8 +1,8 @@
 // What CLI commands work on: the config, the database in the data directory (migrated), and
 // the directory service. Safe while the server runs: SQLite WAL and a busy timeout.
 import { join } from 'node:path'
-import { loadConfig, type Config } from '../config/config.ts'
-import { openDatabase, type DatabaseHandle } from '../db/client.ts'
+import { type Config, loadConfig } from '../config/config.ts'
+import { type DatabaseHandle, openDatabase } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
 import { createDirectory, type Directory } from '../directory/index.ts'
 

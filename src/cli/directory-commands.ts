@@ -15,7 +15,8 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 function quotaArg(text: string): number | null {
   if (/^(unlimited|none|0)$/i.test(text)) return null
   const bytes = tryParseSize(text)
-  if (bytes === undefined) throw new UsageError(`quota "${text}" is not a size such as 500M, 10G or unlimited`)
+  if (bytes === undefined)
+    throw new UsageError(`quota "${text}" is not a size such as 500M, 10G or unlimited`)
   return bytes
 }
 
@@ -60,7 +61,12 @@ export async function accountCommand(env: CommandEnv, args: ParsedArgs): Promise
       const email = positional(args, 2, 'account EMAIL')
       const password = await passwordArg(args, env.stdin)
       const quota = args.values.quota === undefined ? null : quotaArg(args.values.quota)
-      const a = await directory.accounts.add({ email, password, quotaBytes: quota, displayName: args.values.name })
+      const a = await directory.accounts.add({
+        email,
+        password,
+        quotaBytes: quota,
+        displayName: args.values.name,
+      })
       directory.audit.record('cli', 'account.create', a.email, { quota })
       out.line(`account ${a.email} added${quota ? ` (quota ${formatSize(quota)})` : ''}`)
       return
@@ -124,7 +130,9 @@ async function appPasswordCommand(env: CommandEnv, args: ParsedArgs): Promise<vo
       return list(
         env,
         args,
-        directory.appPasswords.list(email).map((p) => ({ ...p, createdAt: iso(p.createdAt), lastUsedAt: iso(p.lastUsedAt) })),
+        directory.appPasswords
+          .list(email)
+          .map((p) => ({ ...p, createdAt: iso(p.createdAt), lastUsedAt: iso(p.lastUsedAt) })),
         ['name', 'createdAt', 'lastUsedAt'],
       )
     case 'remove': {
@@ -144,7 +152,10 @@ export async function aliasCommand(env: CommandEnv, args: ParsedArgs): Promise<v
   const { directory, out } = env
   switch (verb) {
     case 'add': {
-      const alias = directory.aliases.add(positional(args, 2, 'alias ADDRESS'), positional(args, 3, 'alias TARGET'))
+      const alias = directory.aliases.add(
+        positional(args, 2, 'alias ADDRESS'),
+        positional(args, 3, 'alias TARGET'),
+      )
       directory.audit.record('cli', 'alias.create', alias.address, { target: alias.target })
       out.line(`alias ${alias.address} → ${alias.target} added`)
       return

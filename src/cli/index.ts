@@ -1,13 +1,24 @@
 // The command-line entry: parses arguments and runs one command on the data directory.
 // `serve` is handled by main.ts (the composition root); everything else is here.
+
+import pkg from '../../package.json' with { type: 'json' }
 import { ConfigError } from '../config/config.ts'
 import { StoreError } from '../lib/errors.ts'
 import { parseCliArgs, UsageError } from './args.ts'
 import { certCommand } from './cert-command.ts'
 import { openCliContext } from './context.ts'
-import { accountCommand, adminPasswordCommand, aliasCommand, type CommandEnv, domainCommand } from './directory-commands.ts'
+import {
+  accountCommand,
+  adminPasswordCommand,
+  aliasCommand,
+  type CommandEnv,
+  domainCommand,
+} from './directory-commands.ts'
+import { healthcheck } from './healthcheck.ts'
 import { consoleOutput, type Output } from './output.ts'
 import { usage } from './usage.ts'
+
+const version: string = pkg.version
 
 export interface CliIo {
   out?: Output
@@ -35,6 +46,18 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
   if (command === undefined || command === 'help' || args.values.help) {
     out.line(usage)
     return command === undefined && !args.values.help ? 2 : 0
+  }
+  if (command === 'version') {
+    out.line(`postern ${version}`)
+    return 0
+  }
+  if (command === 'healthcheck') {
+    try {
+      return await healthcheck(args.values.config, io.env ?? process.env, out)
+    } catch (err) {
+      out.error(`error: ${(err as Error).message}`)
+      return 1
+    }
   }
   const handlers: Record<string, (env: CommandEnv) => Promise<void>> = {
     domain: (env) => domainCommand(env, args),

@@ -10,6 +10,7 @@ export const usage = `Usage: postern <command> [options]   (npm: bun src/main.ts
   alias add ADDRESS TARGET | list | remove ADDRESS [TARGET]     (ADDRESS "@domain" = catch-all)
   cert set --cert FILE --key FILE             install a certificate (chain) and its key
   admin-password reset                        print a new admin password
+  healthcheck                                 exit 0 if the running server answers /healthz
   version
 
 Options for every command:

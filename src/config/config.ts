@@ -115,7 +115,9 @@ const schema: Record<string, Record<string, KeySpec>> = {
     shutdown_grace_seconds: { parse: parseInteger(0, 3600), default: constant(10) },
   },
   tls: { check_seconds: { parse: parseInteger(1, 86_400), default: constant(30) } },
-  log: { level: { parse: parseEnum(['debug', 'info', 'warn', 'error'] as const), default: constant('info') } },
+  log: {
+    level: { parse: parseEnum(['debug', 'info', 'warn', 'error'] as const), default: constant('info') },
+  },
 }
 
 export class ConfigError extends Error {}
@@ -154,7 +156,9 @@ export function loadConfig(options: LoadOptions = {}): Config {
     try {
       text = readFileSync(path, 'utf8')
     } catch (err) {
-      throw new ConfigError(`config: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      throw new ConfigError(
+        `config: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      )
     }
     raw = parseTomlText(text, file)
   }
@@ -218,7 +222,9 @@ export function buildConfig(
         target[key] = spec.parse(value)
       } catch (err) {
         if (!(err instanceof ValueError)) throw err
-        throw new ConfigError(`config: ${name} = ${JSON.stringify(value)} (from ${from}) is not valid; expected ${err.message}`)
+        throw new ConfigError(
+          `config: ${name} = ${JSON.stringify(value)} (from ${from}) is not valid; expected ${err.message}`,
+        )
       }
     }
     if (section !== '') out[section] = target
@@ -227,5 +233,10 @@ export function buildConfig(
 }
 
 function knownKeys(): string[] {
-  return [...Object.keys(schema[''] ?? {}), ...Object.keys(schema).filter((s) => s !== '').map((s) => `[${s}]`)]
+  return [
+    ...Object.keys(schema[''] ?? {}),
+    ...Object.keys(schema)
+      .filter((s) => s !== '')
+      .map((s) => `[${s}]`),
+  ]
 }

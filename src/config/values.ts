@@ -17,7 +17,11 @@ export function parseString(value: unknown): string {
 
 export function parseHostname(value: unknown): string {
   const text = parseString(value).trim().toLowerCase()
-  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/.test(text)) {
+  if (
+    !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/.test(
+      text,
+    )
+  ) {
     throw new ValueError('a DNS host name such as mail.example.org')
   }
   return text.replace(/\.$/, '')

@@ -8,7 +8,10 @@ export interface MigrationResult {
   applied: string[]
 }
 
-export function migrate(sqlite: Database, migrations: EmbeddedMigration[] = embeddedMigrations): MigrationResult {
+export function migrate(
+  sqlite: Database,
+  migrations: EmbeddedMigration[] = embeddedMigrations,
+): MigrationResult {
   sqlite.exec(`CREATE TABLE IF NOT EXISTS postern_migrations (
     tag TEXT PRIMARY KEY NOT NULL,
     hash TEXT NOT NULL,
@@ -19,18 +22,24 @@ export function migrate(sqlite: Database, migrations: EmbeddedMigration[] = embe
     const hash = new Bun.CryptoHasher('sha256').update(m.sql).digest('hex')
     sqlite.exec('BEGIN IMMEDIATE')
     try {
-      const row = sqlite.query('SELECT hash FROM postern_migrations WHERE tag = ?').get(m.tag) as { hash: string } | null
+      const row = sqlite.query('SELECT hash FROM postern_migrations WHERE tag = ?').get(m.tag) as {
+        hash: string
+      } | null
       if (row) {
         sqlite.exec('COMMIT')
         if (row.hash !== hash) {
-          throw new Error(`migration ${m.tag} was changed after it was applied; migrations must never be edited`)
+          throw new Error(
+            `migration ${m.tag} was changed after it was applied; migrations must never be edited`,
+          )
         }
         continue
       }
       for (const statement of m.sql.split('--> statement-breakpoint')) {
         if (statement.trim() !== '') sqlite.exec(statement)
       }
-      sqlite.query('INSERT INTO postern_migrations (tag, hash, applied_at) VALUES (?, ?, ?)').run(m.tag, hash, Date.now())
+      sqlite
+        .query('INSERT INTO postern_migrations (tag, hash, applied_at) VALUES (?, ?, ?)')
+        .run(m.tag, hash, Date.now())
       sqlite.exec('COMMIT')
       applied.push(m.tag)
     } catch (err) {

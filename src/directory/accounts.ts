@@ -65,14 +65,16 @@ export function checkPassword(password: unknown): string {
 
 function checkQuota(value: number | null | undefined, what: string): number | null {
   if (value === undefined || value === null) return null
-  if (!Number.isSafeInteger(value) || value < 0) throw new StoreError('invalidParams', `${what} must be a whole number ≥ 0`)
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new StoreError('invalidParams', `${what} must be a whole number ≥ 0`)
   return value === 0 ? null : value
 }
 
 export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
   // A hash to verify against when the login is unknown, so timing does not tell which logins exist.
   let dummyHash: Promise<string> | undefined
-  const findByEmail = (email: string) => db.select(columns).from(accounts).where(eq(accounts.email, email)).get()
+  const findByEmail = (email: string) =>
+    db.select(columns).from(accounts).where(eq(accounts.email, email)).get()
 
   return {
     async add(input: NewAccount): Promise<AccountInfo> {
@@ -84,13 +86,18 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
       const now = clock.now()
       return db.transaction((tx) => {
         const domain = tx.select().from(domains).where(eq(domains.name, address.domain)).get()
-        if (!domain) throw new StoreError('invalidParams', `domain ${address.domain} is not local; add the domain first`)
+        if (!domain)
+          throw new StoreError('invalidParams', `domain ${address.domain} is not local; add the domain first`)
         const taken = tx
           .select({ kind: addresses.kind })
           .from(addresses)
           .where(and(eq(addresses.domainId, domain.id), eq(addresses.localPart, address.local)))
           .get()
-        if (taken) throw new StoreError('exists', `${email} is already in use (${taken.kind === 'alias' ? 'an alias' : 'an account'})`)
+        if (taken)
+          throw new StoreError(
+            'exists',
+            `${email} is already in use (${taken.kind === 'alias' ? 'an alias' : 'an account'})`,
+          )
         const row = tx
           .insert(accounts)
           .values({
@@ -106,7 +113,13 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
           .returning(columns)
           .get()
         tx.insert(addresses)
-          .values({ localPart: address.local, domainId: domain.id, kind: 'primary', accountId: row.id, createdAt: now })
+          .values({
+            localPart: address.local,
+            domainId: domain.id,
+            kind: 'primary',
+            accountId: row.id,
+            createdAt: now,
+          })
           .run()
         return row
       })
@@ -148,9 +161,15 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
       const set: Partial<typeof accounts.$inferInsert> = { updatedAt: clock.now() }
       if (changes.displayName !== undefined) set.displayName = changes.displayName
       if (changes.quotaBytes !== undefined) set.quotaBytes = checkQuota(changes.quotaBytes, 'quota')
-      if (changes.quotaMessages !== undefined) set.quotaMessages = checkQuota(changes.quotaMessages, 'message quota')
+      if (changes.quotaMessages !== undefined)
+        set.quotaMessages = checkQuota(changes.quotaMessages, 'message quota')
       if (changes.isDisabled !== undefined) set.isDisabled = changes.isDisabled
-      const row = db.update(accounts).set(set).where(eq(accounts.email, email.trim().toLowerCase())).returning(columns).get()
+      const row = db
+        .update(accounts)
+        .set(set)
+        .where(eq(accounts.email, email.trim().toLowerCase()))
+        .returning(columns)
+        .get()
       if (!row) throw new StoreError('notFound', `account ${email} does not exist`)
       return row
     },
@@ -171,7 +190,12 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
      */
     async authenticate(login: string, password: string): Promise<AuthenticatedAccount | undefined> {
       const row = db
-        .select({ id: accounts.id, email: accounts.email, hash: accounts.passwordHash, isDisabled: accounts.isDisabled })
+        .select({
+          id: accounts.id,
+          email: accounts.email,
+          hash: accounts.passwordHash,
+          isDisabled: accounts.isDisabled,
+        })
         .from(accounts)
         .where(eq(accounts.email, login.trim().toLowerCase()))
         .get()
@@ -180,7 +204,8 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
         await hasher.verify(password.slice(0, maxPasswordLength), await dummyHash)
         return undefined
       }
-      if (await hasher.verify(password, row.hash)) return row.isDisabled ? undefined : { id: row.id, email: row.email }
+      if (await hasher.verify(password, row.hash))
+        return row.isDisabled ? undefined : { id: row.id, email: row.email }
       const apps = db
         .select({ id: appPasswords.id, name: appPasswords.name, hash: appPasswords.passwordHash })
         .from(appPasswords)

@@ -1,9 +1,9 @@
 // The administrator credential (user `admin`) and the bearer tokens the admin API issues.
 // Tokens are HMAC-signed and carry an epoch; a password reset bumps the epoch, so old tokens die.
 import { createHmac, randomBytes } from 'node:crypto'
+import type { Clock } from '../lib/clock.ts'
 import { randomPassword } from '../lib/ids.ts'
 import { timingSafeEqual } from '../lib/timing-safe.ts'
-import type { Clock } from '../lib/clock.ts'
 import type { PasswordHasher } from './passwords.ts'
 import type { Settings } from './settings.ts'
 
@@ -67,9 +67,9 @@ export function createAdmin(settings: Settings, hasher: PasswordHasher, clock: C
 
     issueToken(ttlSeconds = 12 * 3600): { token: string; expiresAt: number } {
       const expiresAt = clock.now() + ttlSeconds * 1000
-      const payload = Buffer.from(JSON.stringify({ exp: expiresAt, epoch: settings.get<number>(epochKey) ?? 0 })).toString(
-        'base64url',
-      )
+      const payload = Buffer.from(
+        JSON.stringify({ exp: expiresAt, epoch: settings.get<number>(epochKey) ?? 0 }),
+      ).toString('base64url')
       return { token: `${tokenPrefix}${payload}.${sign(payload)}`, expiresAt }
     },
 
@@ -78,7 +78,10 @@ export function createAdmin(settings: Settings, hasher: PasswordHasher, clock: C
       const [payload, mac] = token.slice(tokenPrefix.length).split('.')
       if (!payload || !mac || !timingSafeEqual(mac, sign(payload))) return false
       try {
-        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as { exp: number; epoch: number }
+        const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+          exp: number
+          epoch: number
+        }
         return claims.exp > clock.now() && claims.epoch === (settings.get<number>(epochKey) ?? 0)
       } catch {
         return false

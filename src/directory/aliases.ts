@@ -25,7 +25,12 @@ export function createAliases(db: Db, clock: Clock) {
       })
       .from(addresses)
       .innerJoin(domains, eq(domains.id, addresses.domainId))
-  const toInfo = (r: { local: string; domain: string; target: string | null; createdAt: number }): AliasInfo => ({
+  const toInfo = (r: {
+    local: string
+    domain: string
+    target: string | null
+    createdAt: number
+  }): AliasInfo => ({
     address: `${r.local}@${r.domain}`,
     target: r.target ?? '',
     createdAt: r.createdAt,
@@ -36,10 +41,12 @@ export function createAliases(db: Db, clock: Clock) {
     add(address: string, target: string): AliasInfo {
       const source = parseAddress(address, { allowCatchAll: true })
       const dest = formatAddress(parseAddress(target))
-      if (formatAddress(source) === dest) throw new StoreError('invalidParams', 'an alias cannot point at itself')
+      if (formatAddress(source) === dest)
+        throw new StoreError('invalidParams', 'an alias cannot point at itself')
       return db.transaction((tx) => {
         const domain = tx.select().from(domains).where(eq(domains.name, source.domain)).get()
-        if (!domain) throw new StoreError('invalidParams', `domain ${source.domain} is not local; add the domain first`)
+        if (!domain)
+          throw new StoreError('invalidParams', `domain ${source.domain} is not local; add the domain first`)
         const existing = tx
           .select({ kind: addresses.kind, target: addresses.target })
           .from(addresses)
@@ -53,7 +60,13 @@ export function createAliases(db: Db, clock: Clock) {
         }
         const now = clock.now()
         tx.insert(addresses)
-          .values({ localPart: source.local, domainId: domain.id, kind: 'alias', target: dest, createdAt: now })
+          .values({
+            localPart: source.local,
+            domainId: domain.id,
+            kind: 'alias',
+            target: dest,
+            createdAt: now,
+          })
           .run()
         return { address: formatAddress(source), target: dest, createdAt: now }
       })
@@ -62,18 +75,29 @@ export function createAliases(db: Db, clock: Clock) {
     list(domain?: string): AliasInfo[] {
       const kind = eq(addresses.kind, 'alias')
       const where = domain === undefined ? kind : and(kind, eq(domains.name, domain.toLowerCase()))
-      return rows().where(where).orderBy(asc(domains.name), asc(addresses.localPart), asc(addresses.target)).all().map(toInfo)
+      return rows()
+        .where(where)
+        .orderBy(asc(domains.name), asc(addresses.localPart), asc(addresses.target))
+        .all()
+        .map(toInfo)
     },
 
     /** The targets of one alias address; notFound when there are none. */
     get(address: string): AliasInfo[] {
       const source = parseAddress(address, { allowCatchAll: true })
       const found = rows()
-        .where(and(eq(addresses.kind, 'alias'), eq(domains.name, source.domain), eq(addresses.localPart, source.local)))
+        .where(
+          and(
+            eq(addresses.kind, 'alias'),
+            eq(domains.name, source.domain),
+            eq(addresses.localPart, source.local),
+          ),
+        )
         .orderBy(asc(addresses.target))
         .all()
         .map(toInfo)
-      if (found.length === 0) throw new StoreError('notFound', `alias ${formatAddress(source)} does not exist`)
+      if (found.length === 0)
+        throw new StoreError('notFound', `alias ${formatAddress(source)} does not exist`)
       return found
     },
 
@@ -85,9 +109,18 @@ export function createAliases(db: Db, clock: Clock) {
         const conditions = [eq(addresses.kind, 'alias'), eq(addresses.localPart, source.local)]
         if (domain) conditions.push(eq(addresses.domainId, domain.id))
         if (target !== undefined) conditions.push(eq(addresses.target, formatAddress(parseAddress(target))))
-        const removed = domain ? tx.delete(addresses).where(and(...conditions)).returning({ id: addresses.id }).all() : []
+        const removed = domain
+          ? tx
+              .delete(addresses)
+              .where(and(...conditions))
+              .returning({ id: addresses.id })
+              .all()
+          : []
         if (removed.length === 0) {
-          throw new StoreError('notFound', `alias ${formatAddress(source)}${target ? ` → ${target}` : ''} does not exist`)
+          throw new StoreError(
+            'notFound',
+            `alias ${formatAddress(source)}${target ? ` → ${target}` : ''} does not exist`,
+          )
         }
       })
     },

@@ -15,14 +15,19 @@ export interface AppPasswordInfo {
 
 export function createAppPasswords(db: Db, hasher: PasswordHasher, clock: Clock) {
   const accountId = (email: string) => {
-    const row = db.select({ id: accounts.id }).from(accounts).where(eq(accounts.email, email.trim().toLowerCase())).get()
+    const row = db
+      .select({ id: accounts.id })
+      .from(accounts)
+      .where(eq(accounts.email, email.trim().toLowerCase()))
+      .get()
     if (!row) throw new StoreError('notFound', `account ${email} does not exist`)
     return row.id
   }
   return {
     /** Creates an app password and returns it; it is shown once and only its hash is kept. */
     async add(email: string, name: string): Promise<string> {
-      if (!/^[\w .@-]{1,64}$/.test(name)) throw new StoreError('invalidParams', 'name must be 1-64 letters, digits, spaces or . _ @ -')
+      if (!/^[\w .@-]{1,64}$/.test(name))
+        throw new StoreError('invalidParams', 'name must be 1-64 letters, digits, spaces or . _ @ -')
       const id = accountId(email)
       const password = randomPassword()
       const hash = await hasher.hash(password)
@@ -38,7 +43,11 @@ export function createAppPasswords(db: Db, hasher: PasswordHasher, clock: Clock)
 
     list(email: string): AppPasswordInfo[] {
       return db
-        .select({ name: appPasswords.name, createdAt: appPasswords.createdAt, lastUsedAt: appPasswords.lastUsedAt })
+        .select({
+          name: appPasswords.name,
+          createdAt: appPasswords.createdAt,
+          lastUsedAt: appPasswords.lastUsedAt,
+        })
         .from(appPasswords)
         .where(eq(appPasswords.accountId, accountId(email)))
         .orderBy(asc(appPasswords.name))
@@ -51,7 +60,8 @@ export function createAppPasswords(db: Db, hasher: PasswordHasher, clock: Clock)
         .where(and(eq(appPasswords.accountId, accountId(email)), eq(appPasswords.name, name)))
         .returning({ id: appPasswords.id })
         .all()
-      if (removed.length === 0) throw new StoreError('notFound', `app password "${name}" does not exist for ${email}`)
+      if (removed.length === 0)
+        throw new StoreError('notFound', `app password "${name}" does not exist for ${email}`)
     },
   }
 }

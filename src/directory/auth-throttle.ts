@@ -58,7 +58,10 @@ export function createAuthThrottle(policy: ThrottlePolicy, clock: Clock, log: Lo
       const failures = r?.failures ?? 0
       if (failures < policy.throttle_after) return { banned: false, delayMs: 0 }
       const exponent = Math.min(failures - policy.throttle_after, 20)
-      return { banned: false, delayMs: Math.min(policy.throttle_delay_ms * 2 ** exponent, policy.throttle_max_delay_ms) }
+      return {
+        banned: false,
+        delayMs: Math.min(policy.throttle_delay_ms * 2 ** exponent, policy.throttle_max_delay_ms),
+      }
     },
 
     recordFailure(ip: string, detail: { service: string; user?: string }): void {
@@ -90,7 +93,9 @@ export function createAuthThrottle(policy: ThrottlePolicy, clock: Clock, log: Lo
 
     banned(): { ip: string; until: number }[] {
       const now = clock.now()
-      return [...records].filter(([, r]) => r.bannedUntil > now).map(([ip, r]) => ({ ip, until: r.bannedUntil }))
+      return [...records]
+        .filter(([, r]) => r.bannedUntil > now)
+        .map(([ip, r]) => ({ ip, until: r.bannedUntil }))
     },
   }
 }

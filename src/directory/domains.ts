@@ -48,7 +48,11 @@ export function createDomains(db: Db, clock: Clock) {
     },
 
     get(name: string): DomainInfo {
-      const row = db.select().from(domains).where(eq(domains.name, normalizeDomain(name))).get()
+      const row = db
+        .select()
+        .from(domains)
+        .where(eq(domains.name, normalizeDomain(name)))
+        .get()
       if (!row) throw new StoreError('notFound', `domain ${name} does not exist`)
       return info(row)
     },
@@ -72,7 +76,11 @@ export function createDomains(db: Db, clock: Clock) {
       db.transaction((tx) => {
         const row = tx.select().from(domains).where(eq(domains.name, normalized)).get()
         if (!row) throw new StoreError('notFound', `domain ${normalized} does not exist`)
-        const used = tx.select({ n: sql<number>`count(*)` }).from(addresses).where(eq(addresses.domainId, row.id)).get()
+        const used = tx
+          .select({ n: sql<number>`count(*)` })
+          .from(addresses)
+          .where(eq(addresses.domainId, row.id))
+          .get()
         if ((used?.n ?? 0) > 0) {
           throw new StoreError(
             'notPossible',

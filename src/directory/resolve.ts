@@ -37,7 +37,8 @@ export function createResolver(db: Db) {
       .from(addresses)
       .where(and(eq(addresses.domainId, domainId), eq(addresses.localPart, local)))
       .all()
-  const domainId = (name: string) => db.select({ id: domains.id }).from(domains).where(eq(domains.name, name)).get()?.id
+  const domainId = (name: string) =>
+    db.select({ id: domains.id }).from(domains).where(eq(domains.name, name)).get()?.id
 
   /** The address entries that match `addr` in a local domain: exact, then sub-address base, then catch-all. */
   const lookup = (addr: ParsedAddress): { entries: Entry[]; detail?: string } | undefined => {
@@ -95,7 +96,11 @@ export function createResolver(db: Db) {
               .all()
       if (found.length === 0 && forwards.size === 0) return undefined
       found.sort((a, b) => a.email.localeCompare(b.email))
-      return { accounts: found, forwards: [...forwards].sort(), ...(first.detail ? { detail: first.detail } : {}) }
+      return {
+        accounts: found,
+        forwards: [...forwards].sort(),
+        ...(first.detail ? { detail: first.detail } : {}),
+      }
     },
   }
 }

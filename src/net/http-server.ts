@@ -39,7 +39,11 @@ function tlsOption(contexts: TlsContexts) {
 }
 
 /** Starts one HTTP(S) listener; returns undefined (after logging why) when it cannot bind. */
-export function serveHttp(spec: HttpListenerSpec, fetch: FetchHandler, log: Logger): HttpListener | undefined {
+export function serveHttp(
+  spec: HttpListenerSpec,
+  fetch: FetchHandler,
+  log: Logger,
+): HttpListener | undefined {
   const start = (port: number): Server<undefined> =>
     Bun.serve({
       hostname: spec.address.host,

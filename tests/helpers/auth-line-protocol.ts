@@ -79,10 +79,17 @@ async function authenticate(conn: Connection, services: Services, mechanism: str
       conn.write('235 authenticated\r\n')
       return outcome.account.email
     }
-    conn.write(outcome.reason === 'banned' ? '454 too many failures, try later\r\n' : '535 authentication failed\r\n')
+    conn.write(
+      outcome.reason === 'banned' ? '454 too many failures, try later\r\n' : '535 authentication failed\r\n',
+    )
   } catch (err) {
     if (!(err instanceof SaslError)) throw err
-    const code = err.kind === 'cancelled' ? '501 cancelled' : err.kind === 'unsupported' ? '504 unsupported mechanism' : '501 malformed'
+    const code =
+      err.kind === 'cancelled'
+        ? '501 cancelled'
+        : err.kind === 'unsupported'
+          ? '504 unsupported mechanism'
+          : '501 malformed'
     conn.write(`${code}\r\n`)
   }
   return undefined

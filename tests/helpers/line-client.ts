@@ -14,7 +14,12 @@ export class LineClient {
   static connect(port: number, options: { tls?: boolean; servername?: string } = {}): Promise<LineClient> {
     return new Promise((resolve, reject) => {
       const socket = options.tls
-        ? tls.connect({ host: '127.0.0.1', port, servername: options.servername ?? 'mail.example.test', rejectUnauthorized: false })
+        ? tls.connect({
+            host: '127.0.0.1',
+            port,
+            servername: options.servername ?? 'mail.example.test',
+            rejectUnauthorized: false,
+          })
         : net.connect({ host: '127.0.0.1', port })
       socket.once(options.tls ? 'secureConnect' : 'connect', () => resolve(new LineClient(socket)))
       socket.once('error', reject)
@@ -114,5 +119,6 @@ export class LineClient {
   }
 }
 
-export const plainAuth = (user: string, password: string) => Buffer.from(`\0${user}\0${password}`).toString('base64')
+export const plainAuth = (user: string, password: string) =>
+  Buffer.from(`\0${user}\0${password}`).toString('base64')
 export const b64 = (s: string) => Buffer.from(s).toString('base64')

@@ -28,9 +28,19 @@ export async function startTestServer(
     POSTERN_LIMITS_SHUTDOWN_GRACE_SECONDS: '2',
     POSTERN_ADMIN_PASSWORD: testAdminPassword,
     ...Object.fromEntries(
-      ['smtp', 'submission', 'submissions', 'imap', 'imaps', 'pop3', 'pop3s', 'managesieve', 'lmtp', 'https', 'http'].map(
-        (s) => [`POSTERN_LISTEN_${s.toUpperCase()}`, '127.0.0.1:0'],
-      ),
+      [
+        'smtp',
+        'submission',
+        'submissions',
+        'imap',
+        'imaps',
+        'pop3',
+        'pop3s',
+        'managesieve',
+        'lmtp',
+        'https',
+        'http',
+      ].map((s) => [`POSTERN_LISTEN_${s.toUpperCase()}`, '127.0.0.1:0']),
     ),
     ...options.env,
   }

@@ -15,7 +15,14 @@ beforeEach(async () => {
   await t.directory.admin.ensure('admin-password')
   const log = createLogger({ sink: memorySink() })
   const throttle = createAuthThrottle(
-    { throttle_after: 100, throttle_delay_ms: 0, throttle_max_delay_ms: 0, ban_after: 5, ban_seconds: 60, window_seconds: 600 },
+    {
+      throttle_after: 100,
+      throttle_delay_ms: 0,
+      throttle_max_delay_ms: 0,
+      ban_after: 5,
+      ban_seconds: 60,
+      window_seconds: 600,
+    },
     t.clock,
     log,
   )
@@ -26,7 +33,11 @@ function call(method: string, path: string, body?: unknown, auth: string | null 
   const headers: Record<string, string> = {}
   if (auth) headers.authorization = auth
   if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json'
-  return app.request(path, { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) }, env)
+  return app.request(
+    path,
+    { method, headers, body: raw ?? (body === undefined ? undefined : JSON.stringify(body)) },
+    env,
+  )
 }
 
 test('healthz needs no auth', async () => {
@@ -40,7 +51,9 @@ describe('authentication', () => {
     const res = await call('GET', '/api/domains', undefined, null)
     expect(res.status).toBe(401)
     expect(res.headers.get('www-authenticate')).toContain('Basic realm="Postern admin"')
-    expect(await res.json()).toEqual({ error: 'authentication required (HTTP Basic as admin, or Bearer token)' })
+    expect(await res.json()).toEqual({
+      error: 'authentication required (HTTP Basic as admin, or Bearer token)',
+    })
   })
   test('401 for a wrong password and malformed headers', async () => {
     expect((await call('GET', '/api/domains', undefined, basic('admin', 'nope'))).status).toBe(401)
@@ -62,7 +75,8 @@ describe('authentication', () => {
     expect((await call('POST', '/api/token', undefined, `Bearer ${token}`)).status).toBe(403)
   })
   test('repeated failures ban the IP with 429', async () => {
-    for (let i = 0; i < 5; i++) expect((await call('GET', '/api/domains', undefined, basic('admin', 'x'))).status).toBe(401)
+    for (let i = 0; i < 5; i++)
+      expect((await call('GET', '/api/domains', undefined, basic('admin', 'x'))).status).toBe(401)
     const res = await call('GET', '/api/domains')
     expect(res.status).toBe(429)
     expect(res.headers.get('retry-after')).toBe('60')
@@ -77,20 +91,34 @@ describe('domains, accounts, aliases', () => {
     expect((await call('POST', '/api/domains', { name: 'example.org' })).status).toBe(409)
     expect(await (await call('GET', '/api/domains')).json()).toMatchObject([{ name: 'example.org' }])
 
-    res = await call('POST', '/api/accounts', { email: 'alice@example.org', password: 'alice-password', quota: '1G' })
+    res = await call('POST', '/api/accounts', {
+      email: 'alice@example.org',
+      password: 'alice-password',
+      quota: '1G',
+    })
     expect(res.status).toBe(201)
     expect(await res.json()).toMatchObject({ email: 'alice@example.org', quota: 1024 ** 3, disabled: false })
-    expect((await call('POST', '/api/accounts', { email: 'alice@example.org', password: 'alice-password' })).status).toBe(409)
-    expect(await (await call('GET', '/api/accounts/alice@example.org')).json()).toMatchObject({ quota: 1024 ** 3 })
+    expect(
+      (await call('POST', '/api/accounts', { email: 'alice@example.org', password: 'alice-password' }))
+        .status,
+    ).toBe(409)
+    expect(await (await call('GET', '/api/accounts/alice@example.org')).json()).toMatchObject({
+      quota: 1024 ** 3,
+    })
 
-    res = await call('PATCH', '/api/accounts/alice@example.org', { password: 'changed-password', quota: null })
+    res = await call('PATCH', '/api/accounts/alice@example.org', {
+      password: 'changed-password',
+      quota: null,
+    })
     expect(res.status).toBe(200)
     expect(await res.json()).toMatchObject({ quota: null })
     expect(await t.directory.accounts.authenticate('alice@example.org', 'changed-password')).toBeDefined()
 
     res = await call('POST', '/api/aliases', { address: 'info@example.org', target: 'alice@example.org' })
     expect(res.status).toBe(201)
-    expect(await (await call('GET', '/api/aliases/info@example.org')).json()).toMatchObject([{ target: 'alice@example.org' }])
+    expect(await (await call('GET', '/api/aliases/info@example.org')).json()).toMatchObject([
+      { target: 'alice@example.org' },
+    ])
     expect(await (await call('GET', '/api/aliases')).json()).toHaveLength(1)
 
     expect((await call('DELETE', '/api/domains/example.org')).status).toBe(409)
@@ -99,7 +127,10 @@ describe('domains, accounts, aliases', () => {
     expect((await call('GET', '/api/accounts/alice@example.org')).status).toBe(404)
     expect((await call('DELETE', '/api/domains/example.org')).status).toBe(204)
 
-    const logs = (await (await call('GET', '/api/logs')).json()) as { action: string; remoteAddress: string }[]
+    const logs = (await (await call('GET', '/api/logs')).json()) as {
+      action: string
+      remoteAddress: string
+    }[]
     expect(logs.map((l) => l.action)).toEqual([
       'domain.remove',
       'account.remove',
@@ -119,8 +150,12 @@ describe('domains, accounts, aliases', () => {
     const res = await call('POST', '/api/accounts/bob@example.org/app-passwords', { name: 'laptop' })
     expect(res.status).toBe(201)
     const { password } = (await res.json()) as { password: string }
-    expect(await t.directory.accounts.authenticate('bob@example.org', password)).toMatchObject({ appPassword: 'laptop' })
-    expect(await (await call('GET', '/api/accounts/bob@example.org/app-passwords')).json()).toMatchObject([{ name: 'laptop' }])
+    expect(await t.directory.accounts.authenticate('bob@example.org', password)).toMatchObject({
+      appPassword: 'laptop',
+    })
+    expect(await (await call('GET', '/api/accounts/bob@example.org/app-passwords')).json()).toMatchObject([
+      { name: 'laptop' },
+    ])
     expect((await call('DELETE', '/api/accounts/bob@example.org/app-passwords/laptop')).status).toBe(204)
   })
 })
@@ -132,9 +167,23 @@ describe('errors', () => {
     ['missing field', '/api/domains', {}, undefined, 400, /"name" is required/],
     ['unknown field', '/api/domains', { name: 'a.org', nmae: 'x' }, undefined, 400, /unknown field "nmae"/],
     ['invalid domain', '/api/domains', { name: 'bad domain' }, undefined, 400, /not a valid domain/],
-    ['account in unknown domain', '/api/accounts', { email: 'a@zzz.org', password: 'password1' }, undefined, 400, /not local/],
+    [
+      'account in unknown domain',
+      '/api/accounts',
+      { email: 'a@zzz.org', password: 'password1' },
+      undefined,
+      400,
+      /not local/,
+    ],
     ['short password', '/api/accounts', { email: 'a@zzz.org', password: 'x' }, undefined, 400, /at least 8/],
-    ['bad quota', '/api/accounts', { email: 'a@zzz.org', password: 'password1', quota: 'lots' }, undefined, 400, /"quota"/],
+    [
+      'bad quota',
+      '/api/accounts',
+      { email: 'a@zzz.org', password: 'password1', quota: 'lots' },
+      undefined,
+      400,
+      /"quota"/,
+    ],
   ]
   for (const [name, path, body, raw, status, message] of cases) {
     test(name, async () => {
@@ -145,7 +194,9 @@ describe('errors', () => {
   }
   test('404 for unknown resources and records', async () => {
     expect((await call('GET', '/api/nothing')).status).toBe(404)
-    expect(await (await call('GET', '/api/domains/nowhere.org')).json()).toEqual({ error: 'domain nowhere.org does not exist' })
+    expect(await (await call('GET', '/api/domains/nowhere.org')).json()).toEqual({
+      error: 'domain nowhere.org does not exist',
+    })
   })
   test('413 for a body over the limit', async () => {
     const res = await call('POST', '/api/domains', { name: 'x'.repeat(2000) })

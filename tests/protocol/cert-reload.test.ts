@@ -13,7 +13,10 @@ let server: TestServer
 const work = tempDir()
 
 beforeAll(async () => {
-  server = await startTestServer({ protocols: { submissions: authLineProtocol }, env: { POSTERN_TLS_CHECK_SECONDS: '1' } })
+  server = await startTestServer({
+    protocols: { submissions: authLineProtocol },
+    env: { POSTERN_TLS_CHECK_SECONDS: '1' },
+  })
 })
 afterAll(async () => {
   await server.close()
@@ -44,11 +47,29 @@ test('a certificate set by the CLI is served by the running server', async () =>
   expect(before.subject.O).toBe('Postern self-signed')
   const key = join(work.path, 'k.pem')
   const cert = join(work.path, 'c.pem')
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '30',
-    '-subj', '/O=Operator Test/CN=mail.example.test', '-addext', 'subjectAltName=DNS:mail.example.test,DNS:*.example.test',
-    '-keyout', key, '-out', cert,
-  ], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '30',
+      '-subj',
+      '/O=Operator Test/CN=mail.example.test',
+      '-addext',
+      'subjectAltName=DNS:mail.example.test,DNS:*.example.test',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+    ],
+    { stdio: 'ignore' },
+  )
   const lines: string[] = []
   const code = await runCli(['cert', 'set', '--cert', cert, '--key', key], {
     out: { line: (l) => lines.push(l), error: (l) => lines.push(l) },
@@ -56,9 +77,19 @@ test('a certificate set by the CLI is served by the running server', async () =>
   })
   expect(code).toBe(0)
   expect(lines[0]).toMatch(/^certificate for mail\.example\.test, \*\.example\.test installed/)
-  expect(await eventually(async () => (await peer(server.port('submissions'), 'mail.example.test')).subject.O === 'Operator Test')).toBe(true)
+  expect(
+    await eventually(
+      async () => (await peer(server.port('submissions'), 'mail.example.test')).subject.O === 'Operator Test',
+    ),
+  ).toBe(true)
   expect((await peer(server.port('submissions'), 'imap.example.test')).subject.O).toBe('Operator Test')
-  expect(await eventually(async () => (await peer(server.port('https'), 'mail.example.test')).subject.O === 'Operator Test')).toBe(true)
-  const res = await fetch(`https://127.0.0.1:${server.port('https')}/healthz`, { tls: { rejectUnauthorized: false } })
+  expect(
+    await eventually(
+      async () => (await peer(server.port('https'), 'mail.example.test')).subject.O === 'Operator Test',
+    ),
+  ).toBe(true)
+  const res = await fetch(`https://127.0.0.1:${server.port('https')}/healthz`, {
+    tls: { rejectUnauthorized: false },
+  })
   expect(res.status).toBe(200)
 })

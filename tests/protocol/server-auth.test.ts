@@ -45,7 +45,11 @@ async function starttlsLogin(user: string, password: string): Promise<string[]> 
     expect(await c.command('STARTTLS')).toEqual(['220 ready to start TLS'])
     await c.startTls()
     expect(c.isTls).toBe(true)
-    expect(await c.command('EHLO client')).toEqual(['250-mail.example.test', '250-AUTH PLAIN LOGIN', '250 OK'])
+    expect(await c.command('EHLO client')).toEqual([
+      '250-mail.example.test',
+      '250-AUTH PLAIN LOGIN',
+      '250 OK',
+    ])
     const auth = await c.command(`AUTH PLAIN ${plainAuth(user, password)}`)
     return [...auth, ...(await c.command('WHOAMI'))]
   } finally {
@@ -55,15 +59,24 @@ async function starttlsLogin(user: string, password: string): Promise<string[]> 
 
 describe('accounts from the API and the CLI authenticate', () => {
   test('healthz over http and https', async () => {
-    expect(await (await fetch(`http://127.0.0.1:${server.port('http')}/healthz`)).json()).toMatchObject({ status: 'ok' })
-    const https = await fetch(`https://127.0.0.1:${server.port('https')}/healthz`, { tls: { rejectUnauthorized: false } })
+    expect(await (await fetch(`http://127.0.0.1:${server.port('http')}/healthz`)).json()).toMatchObject({
+      status: 'ok',
+    })
+    const https = await fetch(`https://127.0.0.1:${server.port('https')}/healthz`, {
+      tls: { rejectUnauthorized: false },
+    })
     expect(https.status).toBe(200)
   })
 
   test('API-created account over STARTTLS', async () => {
     expect((await api('POST', '/api/domains', { name: 'example.test' })).status).toBe(201)
-    expect((await api('POST', '/api/accounts', { email: 'api@example.test', password: 'api-password' })).status).toBe(201)
-    expect(await starttlsLogin('api@example.test', 'api-password')).toEqual(['235 authenticated', '250 api@example.test'])
+    expect(
+      (await api('POST', '/api/accounts', { email: 'api@example.test', password: 'api-password' })).status,
+    ).toBe(201)
+    expect(await starttlsLogin('api@example.test', 'api-password')).toEqual([
+      '235 authenticated',
+      '250 api@example.test',
+    ])
   })
 
   test('CLI-created account over implicit TLS while the server runs, then a CLI password change', async () => {
@@ -73,7 +86,11 @@ describe('accounts from the API and the CLI authenticate', () => {
     const c = await LineClient.connect(server.port('submissions'), { tls: true })
     try {
       expect(await c.reply()).toEqual(['220 mail.example.test auth test service'])
-      expect(await c.command('EHLO client')).toEqual(['250-mail.example.test', '250-AUTH PLAIN LOGIN', '250 OK'])
+      expect(await c.command('EHLO client')).toEqual([
+        '250-mail.example.test',
+        '250-AUTH PLAIN LOGIN',
+        '250 OK',
+      ])
       expect(await c.command('AUTH LOGIN')).toEqual([`334 ${b64('Username:')}`])
       expect(await c.command(b64('user@cli.test'))).toEqual([`334 ${b64('Password:')}`])
       expect(await c.command(b64('cli-password'))).toEqual(['235 authenticated'])
@@ -81,8 +98,14 @@ describe('accounts from the API and the CLI authenticate', () => {
       c.close()
     }
     expect((await cli('account', 'password', 'user@cli.test', '--password', '-')).code).toBe(0)
-    expect(await starttlsLogin('user@cli.test', 'cli-password')).toEqual(['535 authentication failed', '530 not authenticated'])
-    expect(await starttlsLogin('user@cli.test', 'from-stdin-password')).toEqual(['235 authenticated', '250 user@cli.test'])
+    expect(await starttlsLogin('user@cli.test', 'cli-password')).toEqual([
+      '535 authentication failed',
+      '530 not authenticated',
+    ])
+    expect(await starttlsLogin('user@cli.test', 'from-stdin-password')).toEqual([
+      '235 authenticated',
+      '250 user@cli.test',
+    ])
     const accounts = (await api('GET', '/api/accounts')).body as { email: string; quota: number | null }[]
     expect(accounts.find((a) => a.email === 'user@cli.test')?.quota).toBe(2 * 1024 ** 3)
   })
@@ -115,7 +138,10 @@ describe('accounts from the API and the CLI authenticate', () => {
         '530 not authenticated',
       ])
     }
-    expect(await starttlsLogin('api@example.test', 'api-password')).toEqual(['454 too many failures, try later', '530 not authenticated'])
+    expect(await starttlsLogin('api@example.test', 'api-password')).toEqual([
+      '454 too many failures, try later',
+      '530 not authenticated',
+    ])
     expect(server.logs.some((l) => l.includes('authentication ban') && l.includes('ip=127.0.0.1'))).toBe(true)
     expect(server.logs.join('\n')).not.toContain('wrong-password')
     expect(server.logs.join('\n')).not.toContain('api-password')

@@ -21,9 +21,14 @@ async function cli(...argv: string[]) {
 }
 
 test('domain, account, alias life cycle with tables and JSON', async () => {
-  expect(await cli('domain', 'add', 'Example.org')).toMatchObject({ code: 0, out: 'domain example.org added' })
+  expect(await cli('domain', 'add', 'Example.org')).toMatchObject({
+    code: 0,
+    out: 'domain example.org added',
+  })
   expect((await cli('domain', 'add', 'example.org')).err).toBe('error: domain example.org already exists')
-  expect((await cli('account', 'add', 'a@example.org', '--password', 'password-a', '--name', 'Ann')).code).toBe(0)
+  expect(
+    (await cli('account', 'add', 'a@example.org', '--password', 'password-a', '--name', 'Ann')).code,
+  ).toBe(0)
   expect((await cli('account', 'add', 'b@example.org', '--password', '-', '--quota', '500M')).out).toBe(
     'account b@example.org added (quota 500 MiB)',
   )
@@ -33,15 +38,21 @@ test('domain, account, alias life cycle with tables and JSON', async () => {
   expect(list.out).toMatch(/b@example\.org\s+-?\s+500 MiB/)
   const json = JSON.parse((await cli('account', 'list', '--json')).out) as { email: string }[]
   expect(json.map((a) => a.email)).toEqual(['a@example.org', 'b@example.org'])
-  expect((await cli('account', 'quota', 'a@example.org', '1G')).out).toBe('quota of a@example.org set to 1 GiB')
-  expect((await cli('alias', 'add', 'info@example.org', 'a@example.org')).out).toBe('alias info@example.org → a@example.org added')
+  expect((await cli('account', 'quota', 'a@example.org', '1G')).out).toBe(
+    'quota of a@example.org set to 1 GiB',
+  )
+  expect((await cli('alias', 'add', 'info@example.org', 'a@example.org')).out).toBe(
+    'alias info@example.org → a@example.org added',
+  )
   expect((await cli('alias', 'add', '@example.org', 'b@example.org')).code).toBe(0)
   expect((await cli('alias', 'list')).out).toMatch(/@example\.org\s+b@example\.org/)
   expect((await cli('domain', 'remove', 'example.org')).err).toMatch(/still has/)
   expect((await cli('alias', 'remove', 'info@example.org')).code).toBe(0)
   expect((await cli('alias', 'remove', '@example.org', 'b@example.org')).code).toBe(0)
   expect((await cli('account', 'remove', 'a@example.org')).code).toBe(0)
-  expect((await cli('account', 'remove', 'a@example.org')).err).toBe('error: account a@example.org does not exist')
+  expect((await cli('account', 'remove', 'a@example.org')).err).toBe(
+    'error: account a@example.org does not exist',
+  )
   expect((await cli('account', 'remove', 'b@example.org')).code).toBe(0)
   expect((await cli('domain', 'remove', 'example.org')).code).toBe(0)
   expect((await cli('domain', 'list')).out).toBe('(none)')
@@ -51,7 +62,9 @@ test('app passwords', async () => {
   await cli('domain', 'add', 'example.org')
   await cli('account', 'add', 'a@example.org', '--password', 'password-a')
   const made = await cli('account', 'app-password', 'add', 'a@example.org', 'phone')
-  expect(made.out).toMatch(/^app password "phone" for a@example\.org: [A-Za-z0-9]{24}\nIt is shown only this once\.$/)
+  expect(made.out).toMatch(
+    /^app password "phone" for a@example\.org: [A-Za-z0-9]{24}\nIt is shown only this once\.$/,
+  )
   expect((await cli('account', 'app-password', 'list', 'a@example.org')).out).toMatch(/phone/)
   expect((await cli('account', 'app-password', 'remove', 'a@example.org', 'phone')).code).toBe(0)
 })
@@ -64,10 +77,22 @@ test('admin-password reset prints a new password', async () => {
 
 test('usage errors exit 2 with the usage text; failures exit 1', async () => {
   expect(await cli()).toMatchObject({ code: 2 })
-  expect(await cli('frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining('unknown command "frobnicate"') })
-  expect(await cli('domain', 'add')).toMatchObject({ code: 2, err: expect.stringContaining('missing domain NAME') })
-  expect(await cli('account', 'add', 'x@y.org')).toMatchObject({ code: 2, err: expect.stringContaining('missing --password') })
-  expect(await cli('domain', 'add', 'x.org', '--bogus')).toMatchObject({ code: 2, err: expect.stringContaining("'--bogus'") })
+  expect(await cli('frobnicate')).toMatchObject({
+    code: 2,
+    err: expect.stringContaining('unknown command "frobnicate"'),
+  })
+  expect(await cli('domain', 'add')).toMatchObject({
+    code: 2,
+    err: expect.stringContaining('missing domain NAME'),
+  })
+  expect(await cli('account', 'add', 'x@y.org')).toMatchObject({
+    code: 2,
+    err: expect.stringContaining('missing --password'),
+  })
+  expect(await cli('domain', 'add', 'x.org', '--bogus')).toMatchObject({
+    code: 2,
+    err: expect.stringContaining("'--bogus'"),
+  })
   expect(await cli('account', 'add', 'x@nowhere.org', '--password', 'password1')).toMatchObject({
     code: 1,
     err: 'error: domain nowhere.org is not local; add the domain first',

@@ -82,17 +82,42 @@ http_body_limit = "2M"
   })
 
   const bad: [string, Record<string, unknown>, Record<string, string>, RegExp][] = [
-    ['bad listen value', { listen: { imap: 'localhost' } }, {}, /listen\.imap = "localhost" \(from t\.toml\) is not valid; expected host:port/],
+    [
+      'bad listen value',
+      { listen: { imap: 'localhost' } },
+      {},
+      /listen\.imap = "localhost" \(from t\.toml\) is not valid; expected host:port/,
+    ],
     ['port out of range', { listen: { imap: '127.0.0.1:70000' } }, {}, /listen\.imap .*port from 0 to 65535/],
-    ['bad env value', {}, { POSTERN_LISTEN_SMTP: 'nope' }, /listen\.smtp = "nope" \(from environment variable POSTERN_LISTEN_SMTP\)/],
+    [
+      'bad env value',
+      {},
+      { POSTERN_LISTEN_SMTP: 'nope' },
+      /listen\.smtp = "nope" \(from environment variable POSTERN_LISTEN_SMTP\)/,
+    ],
     ['unknown top-level key', { hostnme: 'x' }, {}, /unknown key "hostnme"/],
-    ['unknown section key', { listen: { imap4: 'x:1' } }, {}, /unknown key "listen\.imap4".*known in \[listen\]: smtp/],
+    [
+      'unknown section key',
+      { listen: { imap4: 'x:1' } },
+      {},
+      /unknown key "listen\.imap4".*known in \[listen\]: smtp/,
+    ],
     ['section not a table', { listen: 'x' }, {}, /"listen" in t\.toml must be a \[listen\] section/],
     ['bad hostname', { hostname: 'not a host' }, {}, /hostname = "not a host" .* expected a DNS host name/],
     ['bad integer', { auth: { ban_after: 0 } }, {}, /auth\.ban_after = 0 .* whole number from 1 to/],
-    ['bad enum', { log: { level: 'loud' } }, {}, /log\.level = "loud" .* one of "debug", "info", "warn", "error"/],
+    [
+      'bad enum',
+      { log: { level: 'loud' } },
+      {},
+      /log\.level = "loud" .* one of "debug", "info", "warn", "error"/,
+    ],
     ['bad dns list', { dns: { servers: 'x' } }, {}, /dns\.servers = "x"/],
-    ['bad size', { limits: { http_body_limit: 'big' } }, {}, /limits\.http_body_limit = "big" .* size such as/],
+    [
+      'bad size',
+      { limits: { http_body_limit: 'big' } },
+      {},
+      /limits\.http_body_limit = "big" .* size such as/,
+    ],
   ]
   for (const [name, raw, env, message] of bad) {
     test(`rejects ${name} with one line`, () => {
@@ -117,10 +142,14 @@ http_body_limit = "2M"
     try {
       writeFileSync(join(dir.path, 'a.toml'), 'hostname = "a.example"\n')
       writeFileSync(join(dir.path, 'postern.toml'), 'hostname = "default.example"\n')
-      expect(loadConfig({ file: join(dir.path, 'a.toml'), env: {}, cwd: dir.path }).hostname).toBe('a.example')
+      expect(loadConfig({ file: join(dir.path, 'a.toml'), env: {}, cwd: dir.path }).hostname).toBe(
+        'a.example',
+      )
       expect(loadConfig({ env: { POSTERN_CONFIG: 'a.toml' }, cwd: dir.path }).hostname).toBe('a.example')
       expect(loadConfig({ env: {}, cwd: dir.path }).hostname).toBe('default.example')
-      expect(() => loadConfig({ file: 'missing.toml', env: {}, cwd: dir.path })).toThrow(/cannot read missing\.toml: ENOENT/)
+      expect(() => loadConfig({ file: 'missing.toml', env: {}, cwd: dir.path })).toThrow(
+        /cannot read missing\.toml: ENOENT/,
+      )
     } finally {
       dir.remove()
     }

@@ -57,7 +57,12 @@ describe('accounts', () => {
   test('add, get, list, update, remove', async () => {
     const { accounts } = t.directory
     const a = await accounts.add({ email: 'Alice@Example.org', password: 'correct horse', quotaBytes: 1024 })
-    expect(a).toMatchObject({ email: 'alice@example.org', quotaBytes: 1024, quotaMessages: null, isDisabled: false })
+    expect(a).toMatchObject({
+      email: 'alice@example.org',
+      quotaBytes: 1024,
+      quotaMessages: null,
+      isDisabled: false,
+    })
     expect(accounts.get('ALICE@example.org').id).toBe(a.id)
     expect(accounts.list().map((x) => x.email)).toEqual(['alice@example.org'])
     expect(accounts.list('other.org')).toEqual([])
@@ -72,23 +77,37 @@ describe('accounts', () => {
 
   test('invalid input is refused', async () => {
     const { accounts } = t.directory
-    await expectStoreErrorAsync(() => accounts.add({ email: 'bob@nowhere.org', password: 'password1' }), 'invalidParams')
+    await expectStoreErrorAsync(
+      () => accounts.add({ email: 'bob@nowhere.org', password: 'password1' }),
+      'invalidParams',
+    )
     await expectStoreErrorAsync(() => accounts.add({ email: 'bob', password: 'password1' }), 'invalidParams')
-    await expectStoreErrorAsync(() => accounts.add({ email: 'bob@example.org', password: 'short' }), 'invalidParams')
+    await expectStoreErrorAsync(
+      () => accounts.add({ email: 'bob@example.org', password: 'short' }),
+      'invalidParams',
+    )
     await expectStoreErrorAsync(
       () => accounts.add({ email: 'bob@example.org', password: 'password1', quotaBytes: -1 }),
       'invalidParams',
     )
     await accounts.add({ email: 'bob@example.org', password: 'password1' })
-    await expectStoreErrorAsync(() => accounts.add({ email: 'BOB@example.org', password: 'password1' }), 'exists')
+    await expectStoreErrorAsync(
+      () => accounts.add({ email: 'BOB@example.org', password: 'password1' }),
+      'exists',
+    )
     t.directory.aliases.add('sales@example.org', 'bob@example.org')
-    await expectStoreErrorAsync(() => accounts.add({ email: 'sales@example.org', password: 'password1' }), 'exists')
+    await expectStoreErrorAsync(
+      () => accounts.add({ email: 'sales@example.org', password: 'password1' }),
+      'exists',
+    )
   })
 
   test('authentication: password, app password, wrong, unknown, disabled', async () => {
     const { accounts, appPasswords } = t.directory
     await accounts.add({ email: 'carol@example.org', password: 'carol-secret' })
-    expect(await accounts.authenticate('Carol@example.org', 'carol-secret')).toMatchObject({ email: 'carol@example.org' })
+    expect(await accounts.authenticate('Carol@example.org', 'carol-secret')).toMatchObject({
+      email: 'carol@example.org',
+    })
     expect(await accounts.authenticate('carol@example.org', 'wrong-secret')).toBeUndefined()
     expect(await accounts.authenticate('nobody@example.org', 'carol-secret')).toBeUndefined()
     const app = await appPasswords.add('carol@example.org', 'phone')

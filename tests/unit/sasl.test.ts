@@ -33,11 +33,15 @@ describe('base64', () => {
     for (const bad of ['abc', 'ab$=', '====', 'YQ=Q', 'Y Q==', '@@@@']) {
       expect(saslError(() => decodeSaslBase64(bad)).kind).toBe('malformed')
     }
-    expect(saslError(() => decodeSaslBase64(Buffer.from([0xff, 0xfe, 0x41]).toString('base64'))).message).toMatch(/UTF-8/)
+    expect(
+      saslError(() => decodeSaslBase64(Buffer.from([0xff, 0xfe, 0x41]).toString('base64'))).message,
+    ).toMatch(/UTF-8/)
   })
 
   test('round-trips any UTF-8 text', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => decodeSaslBase64(encodeSaslBase64(s) || '=') === s))
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => decodeSaslBase64(encodeSaslBase64(s) || '=') === s),
+    )
   })
 
   test('never throws anything but SaslError on random input', () => {
@@ -71,7 +75,10 @@ describe('PLAIN (rfc4616)', () => {
   })
   test('initial response completes at once; without it one empty challenge', () => {
     const ir = startSasl('plain', b64('\0u@x.org\0pw')).start()
-    expect(ir).toEqual({ type: 'done', credentials: { kind: 'password', authzid: '', authcid: 'u@x.org', password: 'pw' } })
+    expect(ir).toEqual({
+      type: 'done',
+      credentials: { kind: 'password', authzid: '', authcid: 'u@x.org', password: 'pw' },
+    })
     const ex = startSasl('PLAIN')
     expect(ex.start()).toEqual({ type: 'challenge', data: '' })
     expect(ex.next(b64('\0u@x.org\0pw'))).toMatchObject({ type: 'done' })
@@ -158,7 +165,14 @@ describe('authenticator', () => {
     const sink = memorySink()
     const log = createLogger({ sink })
     const throttle = createAuthThrottle(
-      { throttle_after: 1, throttle_delay_ms: 10, throttle_max_delay_ms: 10, ban_after: 3, ban_seconds: 60, window_seconds: 600 },
+      {
+        throttle_after: 1,
+        throttle_delay_ms: 10,
+        throttle_max_delay_ms: 10,
+        ban_after: 3,
+        ban_seconds: 60,
+        window_seconds: 600,
+      },
       clock,
       log,
     )
@@ -174,12 +188,20 @@ describe('authenticator', () => {
     })
     return { auth, slept, sink }
   }
-  const creds = (authcid: string, password: string, authzid = '') => ({ kind: 'password' as const, authzid, authcid, password })
+  const creds = (authcid: string, password: string, authzid = '') => ({
+    kind: 'password' as const,
+    authzid,
+    authcid,
+    password,
+  })
   const ctx = { service: 'imap', remoteAddress: '198.51.100.7', conn: 'c1' }
 
   test('success, failure, delay, ban; passwords never logged', async () => {
     const { auth, slept, sink } = make()
-    expect(await auth.authenticate(creds('u@x.org', 'right'), ctx)).toEqual({ ok: true, account: { id: 1, email: 'u@x.org' } })
+    expect(await auth.authenticate(creds('u@x.org', 'right'), ctx)).toEqual({
+      ok: true,
+      account: { id: 1, email: 'u@x.org' },
+    })
     expect(await auth.authenticate(creds('u@x.org', 'wrong'), ctx)).toEqual({ ok: false, reason: 'invalid' })
     expect(await auth.authenticate(creds('u@x.org', 'wrong'), ctx)).toEqual({ ok: false, reason: 'invalid' })
     expect(slept).toEqual([10])
@@ -193,7 +215,10 @@ describe('authenticator', () => {
 
   test('authzid must be the same user', async () => {
     const { auth } = make()
-    expect(await auth.authenticate(creds('u@x.org', 'right', 'other@x.org'), ctx)).toEqual({ ok: false, reason: 'authzid' })
+    expect(await auth.authenticate(creds('u@x.org', 'right', 'other@x.org'), ctx)).toEqual({
+      ok: false,
+      reason: 'authzid',
+    })
     expect(await auth.authenticate(creds('u@x.org', 'right', 'U@x.org'), ctx)).toMatchObject({ ok: true })
   })
 })

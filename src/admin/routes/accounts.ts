@@ -11,7 +11,8 @@ function quotaField(body: Record<string, unknown>, key: string): number | null |
   if (value === undefined) return undefined
   if (value === null) return null
   const bytes = typeof value === 'number' || typeof value === 'string' ? tryParseSize(value) : undefined
-  if (bytes === undefined) throw new HttpError(400, `"${key}" must be a number of bytes or a size such as "10G", or null`)
+  if (bytes === undefined)
+    throw new HttpError(400, `"${key}" must be a number of bytes or a size such as "10G", or null`)
   return bytes
 }
 
@@ -48,7 +49,13 @@ export function accountRoutes(directory: Directory) {
       quotaMessages: countField(body, 'quotaMessages'),
       displayName: optionalString(body, 'displayName'),
     })
-    directory.audit.record(c.get('actor'), 'account.create', account.email, { quota: account.quotaBytes }, c.env?.remoteAddress)
+    directory.audit.record(
+      c.get('actor'),
+      'account.create',
+      account.email,
+      { quota: account.quotaBytes },
+      c.env?.remoteAddress,
+    )
     return c.json(view(account), 201)
   })
 
@@ -58,7 +65,8 @@ export function accountRoutes(directory: Directory) {
     const email = c.req.param('email')
     const body = await jsonBody(c)
     onlyKeys(body, ['password', 'quota', 'quotaMessages', 'displayName', 'disabled'])
-    if (body.disabled !== undefined && typeof body.disabled !== 'boolean') throw new HttpError(400, '"disabled" must be true or false')
+    if (body.disabled !== undefined && typeof body.disabled !== 'boolean')
+      throw new HttpError(400, '"disabled" must be true or false')
     directory.accounts.get(email)
     if (body.password !== undefined) {
       await directory.accounts.setPassword(email, requireString(body, 'password'))

@@ -15,7 +15,13 @@ export function aliasRoutes(directory: Directory) {
     const body = await jsonBody(c)
     onlyKeys(body, ['address', 'target'])
     const alias = directory.aliases.add(requireString(body, 'address'), requireString(body, 'target'))
-    directory.audit.record(c.get('actor'), 'alias.create', alias.address, { target: alias.target }, c.env?.remoteAddress)
+    directory.audit.record(
+      c.get('actor'),
+      'alias.create',
+      alias.address,
+      { target: alias.target },
+      c.env?.remoteAddress,
+    )
     return c.json(iso(alias), 201)
   })
   app.get('/:address', (c) => c.json(directory.aliases.get(c.req.param('address')).map(iso)))
@@ -23,7 +29,13 @@ export function aliasRoutes(directory: Directory) {
     const address = c.req.param('address').toLowerCase()
     const target = c.req.query('target')
     directory.aliases.remove(address, target)
-    directory.audit.record(c.get('actor'), 'alias.remove', address, target ? { target } : undefined, c.env?.remoteAddress)
+    directory.audit.record(
+      c.get('actor'),
+      'alias.remove',
+      address,
+      target ? { target } : undefined,
+      c.env?.remoteAddress,
+    )
     return c.body(null, 204)
   })
   return app

@@ -18,7 +18,13 @@ export function domainRoutes(directory: Directory) {
   app.delete('/:name', (c) => {
     const name = c.req.param('name')
     directory.domains.remove(name)
-    directory.audit.record(c.get('actor'), 'domain.remove', name.toLowerCase(), undefined, c.env?.remoteAddress)
+    directory.audit.record(
+      c.get('actor'),
+      'domain.remove',
+      name.toLowerCase(),
+      undefined,
+      c.env?.remoteAddress,
+    )
     return c.body(null, 204)
   })
   return app

@@ -51,7 +51,13 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         return { ok: false, reason: 'invalid' }
       }
       deps.throttle.recordSuccess(ip)
-      log.info('authenticated', { conn: ctx.conn, service: ctx.service, ip, user: account.email, app: account.appPassword })
+      log.info('authenticated', {
+        conn: ctx.conn,
+        service: ctx.service,
+        ip,
+        user: account.email,
+        app: account.appPassword,
+      })
       return { ok: true, account }
     },
   }

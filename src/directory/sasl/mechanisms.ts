@@ -36,7 +36,7 @@ export class SaslError extends Error {
 }
 
 export type SaslStep =
-  | { type: 'challenge'; /** raw challenge; the protocol base64-encodes it */ data: string }
+  | { type: 'challenge' /** raw challenge; the protocol base64-encodes it */; data: string }
   | { type: 'done'; credentials: SaslCredentials }
 
 export interface SaslExchange {
@@ -54,7 +54,11 @@ export function decodeSaslBase64(text: string): string {
   const trimmed = text.trim()
   if (trimmed === '*') throw new SaslError('cancelled', 'authentication cancelled')
   if (trimmed === '=' || trimmed === '') return ''
-  if (trimmed.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) || trimmed.length > (maxDecoded * 4) / 3 + 4) {
+  if (
+    trimmed.length % 4 !== 0 ||
+    !/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed) ||
+    trimmed.length > (maxDecoded * 4) / 3 + 4
+  ) {
     throw new SaslError('malformed', 'invalid base64')
   }
   const bytes = Buffer.from(trimmed, 'base64')
@@ -73,9 +77,11 @@ export function encodeSaslBase64(text: string): string {
 /** rfc4616#section-2: message = [authzid] NUL authcid NUL passwd */
 export function parsePlain(message: string): PasswordCredentials {
   const parts = message.split('\0')
-  if (parts.length !== 3) throw new SaslError('malformed', 'PLAIN response must be authzid NUL authcid NUL password')
+  if (parts.length !== 3)
+    throw new SaslError('malformed', 'PLAIN response must be authzid NUL authcid NUL password')
   const [authzid = '', authcid = '', password = ''] = parts
-  if (authcid === '' || password === '') throw new SaslError('malformed', 'PLAIN response has an empty user name or password')
+  if (authcid === '' || password === '')
+    throw new SaslError('malformed', 'PLAIN response has an empty user name or password')
   return { kind: 'password', authzid, authcid, password }
 }
 
@@ -103,7 +109,10 @@ function loginExchange(initial: string | undefined): SaslExchange {
         return { type: 'challenge', data: 'Password:' }
       }
       if (value === '') throw new SaslError('malformed', 'empty password')
-      return { type: 'done', credentials: { kind: 'password', authzid: '', authcid: username, password: value } }
+      return {
+        type: 'done',
+        credentials: { kind: 'password', authzid: '', authcid: username, password: value },
+      }
     },
   }
 }
