@@ -1,4 +1,6 @@
 // The whole schema, for drizzle-kit and the typed client.
 export * from './accounts.ts'
 export * from './domains.ts'
+export * from './emails.ts'
+export * from './mailboxes.ts'
 export * from './settings.ts'

@@ -1,0 +1,133 @@
+// Messages: raw bytes stored once (content-addressed), the email with everything IMAP and JMAP
+// serve computed at delivery, its place (UID) in each mailbox, the change log and expunged UIDs.
+import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
+import { accounts } from './accounts.ts'
+import { mailboxes } from './mailboxes.ts'
+
+export const blobs = sqliteTable('blobs', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** SHA-256 of the raw bytes, hex. */
+  hash: text('hash').notNull().unique(),
+  /** Size of the raw bytes (before any compression). */
+  size: integer('size').notNull(),
+  /** 0 = stored as is, 1 = zstd. */
+  encoding: integer('encoding').notNull().default(0),
+  data: blob('data', { mode: 'buffer' }).notNull(),
+  refCount: integer('ref_count').notNull().default(0),
+})
+
+export const emails = sqliteTable(
+  'emails',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    blobId: integer('blob_id')
+      .notNull()
+      .references(() => blobs.id),
+    threadId: integer('thread_id').notNull(),
+    size: integer('size').notNull(),
+    /** IMAP INTERNALDATE / JMAP receivedAt, ms since the epoch. */
+    receivedAt: integer('received_at').notNull(),
+    /** Date: header, ms since the epoch; null when missing or unparsable. */
+    sentAt: integer('sent_at'),
+    /** System keywords as bits: see store/keywords.ts. */
+    flags: integer('flags').notNull().default(0),
+    /** Other keywords, JSON array of lower-case strings. */
+    keywords: text('keywords').notNull().default('[]'),
+    /** Modseq of the last change to this email (keywords, mailboxes). */
+    modseq: integer('modseq').notNull(),
+    messageId: text('message_id'),
+    subject: text('subject').notNull().default(''),
+    baseSubject: text('base_subject').notNull().default(''),
+    /** First From address, lower-case, for sorting. */
+    fromEmail: text('from_email').notNull().default(''),
+    preview: text('preview').notNull().default(''),
+    hasAttachment: integer('has_attachment', { mode: 'boolean' }).notNull().default(false),
+    /** IMAP ENVELOPE, JSON of mail/ ImapValue. */
+    envelope: text('envelope').notNull(),
+    /** IMAP BODYSTRUCTURE, JSON of mail/ ImapValue. */
+    bodystructure: text('bodystructure').notNull(),
+    /** IMAP BODY (non-extensible), JSON of mail/ ImapValue. */
+    body: text('body').notNull(),
+    /** JSON: MIME part tree with byte offsets and the JMAP header fields and body lists. */
+    meta: text('meta').notNull(),
+  },
+  (t) => [
+    index('emails_account_received_idx').on(t.accountId, t.receivedAt),
+    index('emails_account_thread_idx').on(t.accountId, t.threadId),
+    index('emails_blob_idx').on(t.blobId),
+  ],
+)
+
+/** An email's place in a mailbox: its IMAP UID there. */
+export const mailboxMessages = sqliteTable(
+  'mailbox_messages',
+  {
+    mailboxId: integer('mailbox_id')
+      .notNull()
+      .references(() => mailboxes.id, { onDelete: 'cascade' }),
+    uid: integer('uid').notNull(),
+    emailId: integer('email_id')
+      .notNull()
+      .references(() => emails.id, { onDelete: 'cascade' }),
+    /** Modseq of the last change seen through this mailbox (added here, keywords changed). */
+    modseq: integer('modseq').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.mailboxId, t.uid] }),
+    index('mailbox_messages_email_idx').on(t.emailId, t.mailboxId),
+    index('mailbox_messages_modseq_idx').on(t.mailboxId, t.modseq),
+  ],
+)
+
+/** Message-IDs seen in an account, with their thread: how replies find their thread. */
+export const threadRefs = sqliteTable(
+  'thread_refs',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    messageId: text('message_id').notNull(),
+    threadId: integer('thread_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.messageId] }),
+    index('thread_refs_thread_idx').on(t.accountId, t.threadId),
+  ],
+)
+
+/** The change log: one row per object changed at a modseq (JMAP /changes, IMAP CONDSTORE). */
+export const changes = sqliteTable(
+  'changes',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    modseq: integer('modseq').notNull(),
+    /** 'mailbox' | 'email' | 'thread' */
+    kind: text('kind', { enum: ['mailbox', 'email', 'thread'] }).notNull(),
+    objectId: integer('object_id').notNull(),
+    /** 'created' | 'updated' | 'destroyed' */
+    op: text('op', { enum: ['created', 'updated', 'destroyed'] }).notNull(),
+  },
+  (t) => [index('changes_account_modseq_idx').on(t.accountId, t.kind, t.modseq)],
+)
+
+/** Expunged UIDs per mailbox, for QRESYNC VANISHED (rfc7162#section-3.2.10). */
+export const vanished = sqliteTable(
+  'vanished',
+  {
+    mailboxId: integer('mailbox_id')
+      .notNull()
+      .references(() => mailboxes.id, { onDelete: 'cascade' }),
+    uid: integer('uid').notNull(),
+    modseq: integer('modseq').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.mailboxId, t.uid] }),
+    index('vanished_modseq_idx').on(t.mailboxId, t.modseq),
+  ],
+)

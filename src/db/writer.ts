@@ -1,0 +1,119 @@
+// The one place writes go through. Jobs queued in the same turn of the event loop run in one
+// SQLite transaction (group commit): one fsync for many deliveries, each job isolated by a
+// savepoint so one failing job does not undo the others. Callers are answered only after
+// COMMIT, so nothing is acknowledged before it is durable. Jobs are synchronous: no awaits
+// inside a transaction.
+import type { Database } from 'bun:sqlite'
+
+export interface WriteContext {
+  /** Runs after COMMIT (for example, publishing change events); never inside the transaction. */
+  afterCommit(fn: () => void): void
+}
+
+export type WriteJob<T> = (ctx: WriteContext) => T
+
+export interface Writer {
+  /** Queues a job for the next group commit; resolves with its result once committed. */
+  write<T>(job: WriteJob<T>): Promise<T>
+  /** Runs a job in its own transaction right now (CLI, start-up); still durable on return. */
+  writeNow<T>(job: WriteJob<T>): T
+  /** Resolves when every queued job has been committed. */
+  drain(): Promise<void>
+}
+
+interface Queued {
+  job: WriteJob<unknown>
+  resolve(value: unknown): void
+  reject(err: unknown): void
+}
+
+/** Jobs per transaction at most, so one transaction stays short. */
+const maxBatch = 500
+
+export function createWriter(sqlite: Database, onError: (err: unknown) => void = () => {}): Writer {
+  let queue: Queued[] = []
+  let scheduled = false
+  const idle: (() => void)[] = []
+
+  const runBatch = (batch: Queued[]) => {
+    const after: (() => void)[] = []
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = []
+    sqlite.exec('BEGIN IMMEDIATE')
+    try {
+      for (const item of batch) {
+        const mark = after.length
+        sqlite.exec('SAVEPOINT job')
+        try {
+          const value = item.job({ afterCommit: (fn) => after.push(fn) })
+          sqlite.exec('RELEASE job')
+          outcomes.push({ ok: true, value })
+        } catch (err) {
+          sqlite.exec('ROLLBACK TO job')
+          sqlite.exec('RELEASE job')
+          after.length = mark
+          outcomes.push({ ok: false, err })
+        }
+      }
+      sqlite.exec('COMMIT')
+    } catch (err) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+      for (const item of batch) item.reject(err)
+      return
+    }
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]
+      if (outcome?.ok) item.resolve(outcome.value)
+      else item.reject(outcome?.err)
+    })
+    for (const fn of after) {
+      try {
+        fn()
+      } catch (err) {
+        onError(err)
+      }
+    }
+  }
+
+  const flush = () => {
+    scheduled = false
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch)
+      queue = queue.slice(maxBatch)
+      runBatch(batch)
+    }
+    for (const fn of idle.splice(0)) fn()
+  }
+
+  return {
+    write<T>(job: WriteJob<T>): Promise<T> {
+      return new Promise<T>((resolve, reject) => {
+        queue.push({ job, resolve: resolve as (v: unknown) => void, reject })
+        if (!scheduled) {
+          scheduled = true
+          setImmediate(flush)
+        }
+      })
+    },
+    writeNow<T>(job: WriteJob<T>): T {
+      if (queue.length > 0) flush()
+      let result: { value: T } | { err: unknown } | undefined
+      runBatch([
+        {
+          job,
+          resolve: (value) => {
+            result = { value: value as T }
+          },
+          reject: (err) => {
+            result = { err }
+          },
+        },
+      ])
+      if (result && 'value' in result) return result.value
+      throw result?.err
+    },
+    drain(): Promise<void> {
+      if (queue.length === 0 && !scheduled) return Promise.resolve()
+      return new Promise((resolve) => idle.push(resolve))
+    },
+  }
+}

@@ -1,0 +1,74 @@
+// One store operation's changes: takes the next modseq of the account once, collects the change
+// log rows and the mailboxes touched, writes them, and publishes the event after COMMIT.
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { changes, mailAccounts, mailboxes } from '../db/schema/index.ts'
+import type { WriteContext } from '../db/writer.ts'
+import type { EventBus } from '../events/bus.ts'
+
+export type ChangeKind = 'mailbox' | 'email' | 'thread'
+export type ChangeOp = 'created' | 'updated' | 'destroyed'
+
+export class ChangeSet {
+  readonly modseq: number
+  private rows = new Map<string, { kind: ChangeKind; objectId: number; op: ChangeOp }>()
+  private touched = new Set<number>()
+
+  constructor(
+    private db: Db,
+    readonly accountId: number,
+  ) {
+    const row = db
+      .update(mailAccounts)
+      .set({ modseq: sql`${mailAccounts.modseq} + 1` })
+      .where(eq(mailAccounts.accountId, accountId))
+      .returning({ modseq: mailAccounts.modseq })
+      .get()
+    if (!row) throw new Error(`mail account ${accountId} is not provisioned`)
+    this.modseq = row.modseq
+  }
+
+  /** Records a change; created-then-destroyed in one operation cancels out, created wins over updated. */
+  record(kind: ChangeKind, objectId: number, op: ChangeOp): void {
+    const key = `${kind}:${objectId}`
+    const previous = this.rows.get(key)
+    if (previous?.op === 'created' && op === 'destroyed') this.rows.delete(key)
+    else if (previous?.op === 'created' && op === 'updated') return
+    else this.rows.set(key, { kind, objectId, op })
+  }
+
+  /** Marks a mailbox as changed (its HIGHESTMODSEQ moves); `counts` also logs a JMAP mailbox update. */
+  touchMailbox(mailboxId: number, counts = true): void {
+    this.touched.add(mailboxId)
+    if (counts) this.record('mailbox', mailboxId, 'updated')
+  }
+
+  get isEmpty(): boolean {
+    return this.rows.size === 0 && this.touched.size === 0
+  }
+
+  /** Writes the log rows and mailbox modseqs; schedules the event for after COMMIT. */
+  commit(ctx: WriteContext, bus: EventBus): void {
+    const rows = [...this.rows.values()]
+    // Chunks keep each INSERT under SQLite's limit on bound parameters.
+    for (let i = 0; i < rows.length; i += 1000) {
+      this.db
+        .insert(changes)
+        .values(
+          rows.slice(i, i + 1000).map((r) => ({ accountId: this.accountId, modseq: this.modseq, ...r })),
+        )
+        .run()
+    }
+    const mailboxIds = [...this.touched]
+    if (mailboxIds.length > 0) {
+      this.db
+        .update(mailboxes)
+        .set({ highestModseq: this.modseq })
+        .where(and(eq(mailboxes.accountId, this.accountId), inArray(mailboxes.id, mailboxIds)))
+        .run()
+    }
+    const kinds = [...new Set(rows.map((r) => r.kind))]
+    const change = { accountId: this.accountId, modseq: this.modseq, mailboxIds, kinds }
+    ctx.afterCommit(() => bus.publish(change))
+  }
+}

@@ -1,0 +1,128 @@
+// Reading the change log: JMAP /changes (rfc8620#section-5.2) and IMAP CONDSTORE/QRESYNC
+// (rfc7162) queries, and pruning old history.
+import { and, asc, eq, gt, lte } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { changes, mailAccounts, mailboxMessages, vanished } from '../db/schema/index.ts'
+import { StoreError } from '../lib/errors.ts'
+import type { ChangeKind } from './change-set.ts'
+
+export interface ChangesResult {
+  oldModseq: number
+  newModseq: number
+  hasMoreChanges: boolean
+  created: number[]
+  updated: number[]
+  destroyed: number[]
+}
+
+export function createChangeLog(db: Db) {
+  const state = (accountId: number) => {
+    const row = db
+      .select({ modseq: mailAccounts.modseq, floor: mailAccounts.changesFloor })
+      .from(mailAccounts)
+      .where(eq(mailAccounts.accountId, accountId))
+      .get()
+    return row ?? { modseq: 0, floor: 0 }
+  }
+
+  return {
+    /** The account's current modseq (JMAP state). */
+    modseq(accountId: number): number {
+      return state(accountId).modseq
+    },
+
+    /**
+     * Objects of `kind` created/updated/destroyed after `sinceModseq`, at most `maxChanges` ids
+     * (whole modseqs only). Throws `notPossible` ("cannotCalculateChanges") past pruned history.
+     */
+    since(accountId: number, kind: ChangeKind, sinceModseq: number, maxChanges = 5000): ChangesResult {
+      const { modseq, floor } = state(accountId)
+      if (sinceModseq < floor || sinceModseq > modseq) {
+        throw new StoreError('notPossible', 'cannot calculate changes from that state')
+      }
+      const rows = db
+        .select({ modseq: changes.modseq, objectId: changes.objectId, op: changes.op })
+        .from(changes)
+        .where(and(eq(changes.accountId, accountId), eq(changes.kind, kind), gt(changes.modseq, sinceModseq)))
+        .orderBy(asc(changes.modseq), asc(changes.id))
+        .all()
+      // Whole modseqs only, so the next call starts cleanly; a single modseq is never split.
+      const status = new Map<number, { first: string; last: string }>()
+      let newModseq = modseq
+      let hasMoreChanges = false
+      let i = 0
+      while (i < rows.length) {
+        const groupModseq = rows[i]?.modseq ?? 0
+        let j = i
+        const groupIds = new Set<number>()
+        while (j < rows.length && rows[j]?.modseq === groupModseq) groupIds.add(rows[j++]?.objectId ?? 0)
+        const added = [...groupIds].filter((id) => !status.has(id)).length
+        if (status.size > 0 && status.size + added > maxChanges) {
+          newModseq = rows[i - 1]?.modseq ?? sinceModseq
+          hasMoreChanges = true
+          break
+        }
+        for (let k = i; k < j; k++) {
+          const r = rows[k]
+          if (!r) continue
+          const st = status.get(r.objectId)
+          if (st) st.last = r.op
+          else status.set(r.objectId, { first: r.op, last: r.op })
+        }
+        i = j
+      }
+      const result: ChangesResult = {
+        oldModseq: sinceModseq,
+        newModseq,
+        hasMoreChanges,
+        created: [],
+        updated: [],
+        destroyed: [],
+      }
+      for (const [id, s] of status) {
+        if (s.first === 'created' && s.last === 'destroyed') continue
+        if (s.last === 'destroyed') result.destroyed.push(id)
+        else if (s.first === 'created') result.created.push(id)
+        else result.updated.push(id)
+      }
+      return result
+    },
+
+    /** UIDs expunged from a mailbox after `sinceModseq` (QRESYNC VANISHED). */
+    vanishedSince(mailboxId: number, sinceModseq: number): number[] {
+      return db
+        .select({ uid: vanished.uid })
+        .from(vanished)
+        .where(and(eq(vanished.mailboxId, mailboxId), gt(vanished.modseq, sinceModseq)))
+        .orderBy(asc(vanished.uid))
+        .all()
+        .map((r) => r.uid)
+    },
+
+    /** UIDs in a mailbox changed after `sinceModseq` (CONDSTORE CHANGEDSINCE). */
+    changedSince(mailboxId: number, sinceModseq: number): number[] {
+      return db
+        .select({ uid: mailboxMessages.uid })
+        .from(mailboxMessages)
+        .where(and(eq(mailboxMessages.mailboxId, mailboxId), gt(mailboxMessages.modseq, sinceModseq)))
+        .orderBy(asc(mailboxMessages.uid))
+        .all()
+        .map((r) => r.uid)
+    },
+
+    /** Forgets change history at or before `modseq`; later /changes from before it cannot be calculated. */
+    prune(accountId: number, modseq: number): void {
+      db.delete(changes)
+        .where(and(eq(changes.accountId, accountId), lte(changes.modseq, modseq)))
+        .run()
+      db.update(mailAccounts).set({ changesFloor: modseq }).where(eq(mailAccounts.accountId, accountId)).run()
+    },
+
+    /** Oldest modseq from which changes can still be calculated. */
+    floor(accountId: number): number {
+      return state(accountId).floor
+    },
+  }
+}
+
+export type ChangeLog = ReturnType<typeof createChangeLog>

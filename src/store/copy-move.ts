@@ -1,0 +1,133 @@
+// IMAP COPY/MOVE (rfc9051#section-6.4.7, rfc6851) and EXPUNGE, on the JMAP model: a copy puts
+// the same email in another mailbox (keywords shared); if it is already there, a duplicate
+// email sharing the stored bytes is made, as IMAP requires a new message.
+import { and, asc, eq, inArray } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { emails, mailboxMessages } from '../db/schema/index.ts'
+import { StoreError } from '../lib/errors.ts'
+import type { BlobStore } from './blobs.ts'
+import type { ChangeSet } from './change-set.ts'
+import { deletedBit } from './keywords.ts'
+import type { Messages } from './messages.ts'
+import type { Quota } from './quota.ts'
+
+export interface CopyResult {
+  uidValidity: number
+  /** [source UID, destination UID] pairs, in source UID order (for COPYUID). */
+  mapping: [number, number][]
+}
+
+export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quota: Quota) {
+  const rowsFor = (mailboxId: number, uids: number[]) => {
+    const out: { uid: number; emailId: number }[] = []
+    for (let i = 0; i < uids.length; i += 5000) {
+      out.push(
+        ...db
+          .select({ uid: mailboxMessages.uid, emailId: mailboxMessages.emailId })
+          .from(mailboxMessages)
+          .where(
+            and(
+              eq(mailboxMessages.mailboxId, mailboxId),
+              inArray(mailboxMessages.uid, uids.slice(i, i + 5000)),
+            ),
+          )
+          .all(),
+      )
+    }
+    return out.sort((a, b) => a.uid - b.uid)
+  }
+
+  /** A new email row with the same content, keywords and facts (IMAP COPY into a mailbox that has it). */
+  const duplicate = (changes: ChangeSet, emailId: number) => {
+    const e = db.select().from(emails).where(eq(emails.id, emailId)).get()
+    if (!e) throw new StoreError('notFound', 'message vanished')
+    quota.check(changes.accountId, e.size, 1)
+    blobs.retain(e.blobId)
+    const { id: _id, ...rest } = e
+    const row = db
+      .insert(emails)
+      .values({ ...rest, modseq: changes.modseq })
+      .returning({ id: emails.id, flags: emails.flags, size: emails.size })
+      .get()
+    quota.add(changes.accountId, e.size, 1)
+    changes.record('email', row.id, 'created')
+    changes.record('thread', e.threadId, 'updated')
+    return row
+  }
+
+  const api = {
+    copy(changes: ChangeSet, fromMailboxId: number, uids: number[], toMailboxId: number): CopyResult {
+      const source = rowsFor(fromMailboxId, uids)
+      const info = messages.emailsById(source.map((r) => r.emailId))
+      const present = new Set(
+        source.length === 0
+          ? []
+          : db
+              .select({ emailId: mailboxMessages.emailId })
+              .from(mailboxMessages)
+              .where(
+                and(
+                  eq(mailboxMessages.mailboxId, toMailboxId),
+                  inArray(
+                    mailboxMessages.emailId,
+                    source.map((r) => r.emailId),
+                  ),
+                ),
+              )
+              .all()
+              .map((r) => r.emailId),
+      )
+      const mapping: [number, number][] = []
+      let uidValidity = 0
+      for (const r of source) {
+        const e = info.get(r.emailId)
+        if (!e) continue
+        const target = present.has(r.emailId)
+          ? duplicate(changes, r.emailId)
+          : { id: r.emailId, flags: e.flags, size: e.size }
+        if (!present.has(r.emailId)) changes.record('email', r.emailId, 'updated')
+        const placed = messages.addToMailbox(changes, target, toMailboxId)
+        uidValidity = placed.uidValidity
+        mapping.push([r.uid, placed.uid])
+      }
+      return { uidValidity, mapping }
+    },
+
+    /** COPY then remove from the source, atomically (rfc6851). */
+    move(
+      changes: ChangeSet,
+      fromMailboxId: number,
+      uids: number[],
+      toMailboxId: number,
+    ): CopyResult & { expunged: number[] } {
+      if (fromMailboxId === toMailboxId)
+        throw new StoreError('invalidParams', 'source and destination are the same mailbox')
+      const copied = api.copy(changes, fromMailboxId, uids, toMailboxId)
+      const expunged = messages.removeFromMailbox(
+        changes,
+        fromMailboxId,
+        copied.mapping.map(([from]) => from),
+      )
+      return { ...copied, expunged }
+    },
+
+    /** Removes messages flagged $deleted (only among `uids` when given: UID EXPUNGE, rfc4315). */
+    expunge(changes: ChangeSet, mailboxId: number, uids?: number[]): number[] {
+      const rows = db
+        .select({ uid: mailboxMessages.uid, flags: emails.flags })
+        .from(mailboxMessages)
+        .innerJoin(emails, eq(emails.id, mailboxMessages.emailId))
+        .where(eq(mailboxMessages.mailboxId, mailboxId))
+        .orderBy(asc(mailboxMessages.uid))
+        .all()
+      const wanted = uids ? new Set(uids) : undefined
+      const doomed = rows
+        .filter((r) => r.flags & deletedBit && (!wanted || wanted.has(r.uid)))
+        .map((r) => r.uid)
+      return messages.removeFromMailbox(changes, mailboxId, doomed)
+    },
+  }
+  return api
+}
+
+export type CopyMove = ReturnType<typeof createCopyMove>

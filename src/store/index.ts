@@ -1,0 +1,175 @@
+// The mail store: the one API that IMAP, POP3, JMAP, SMTP delivery, Sieve and the importer
+// use. Writes go through the group-commit writer, each as one transaction that bumps the
+// account's modseq once, logs its changes and publishes them after COMMIT.
+import { and, eq } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { mailboxMessages } from '../db/schema/index.ts'
+import type { Writer } from '../db/writer.ts'
+import type { EventBus } from '../events/bus.ts'
+import { type Clock, systemClock } from '../lib/clock.ts'
+import { StoreError } from '../lib/errors.ts'
+import { createBlobStore } from './blobs.ts'
+import { ChangeSet } from './change-set.ts'
+import { createChangeLog } from './changes.ts'
+import { createCopyMove } from './copy-move.ts'
+import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
+import type { KeywordSet } from './keywords.ts'
+import { createMailboxes, type MailboxRow } from './mailboxes.ts'
+import { type AppendInput, createMessages } from './messages.ts'
+import { createQuota } from './quota.ts'
+import { createReader } from './read.ts'
+import { createThreads } from './threads.ts'
+
+export interface MailStoreDeps {
+  db: Db
+  writer: Writer
+  bus: EventBus
+  clock?: Clock
+}
+
+export function createMailStore({ db, writer, bus, clock = systemClock }: MailStoreDeps) {
+  const blobs = createBlobStore(db)
+  const quota = createQuota(db)
+  const threads = createThreads(db)
+  const mailboxes = createMailboxes(db, clock)
+  const messages = createMessages({ db, blobs, quota, threads })
+  const keywordUpdates = createKeywordUpdates(db)
+  const copyMove = createCopyMove(db, messages, blobs, quota)
+  const changeLog = createChangeLog(db)
+  const reader = createReader(db, blobs)
+
+  /** Runs one operation as a write job with its ChangeSet; provisions the account first. */
+  const operate = <T>(accountId: number, fn: (changes: ChangeSet) => T): Promise<T> =>
+    writer.write((ctx) => {
+      mailboxes.provision(accountId)
+      const changes = new ChangeSet(db, accountId)
+      const result = fn(changes)
+      changes.commit(ctx, bus)
+      return result
+    })
+
+  const uidsToEmails = (mailboxId: number, uids: number[]) => {
+    const byUid = new Map(reader.mailboxMessages(mailboxId).map((m) => [m.uid, m.emailId] as const))
+    return uids.flatMap((uid) => {
+      const id = byUid.get(uid)
+      return id === undefined ? [] : [{ uid, emailId: id }]
+    })
+  }
+
+  return {
+    /** Creates the account's mail state and standard mailboxes if they are missing. */
+    async ensureAccount(accountId: number): Promise<void> {
+      if (!mailboxes.isProvisioned(accountId)) await writer.write(() => mailboxes.provision(accountId))
+    },
+
+    // --- mailboxes -------------------------------------------------------------------------
+    listMailboxes: (accountId: number): MailboxRow[] => mailboxes.list(accountId),
+    getMailbox: (accountId: number, id: number): MailboxRow => mailboxes.get(accountId, id),
+    findMailbox: (accountId: number, path: string) => mailboxes.findByPath(accountId, path),
+    findMailboxByRole: (accountId: number, role: string) => mailboxes.findByRole(accountId, role),
+    createMailbox: (accountId: number, path: string, options: { role?: string | null } = {}) =>
+      operate(accountId, (c) => mailboxes.createPath(c, path, options)),
+    createChildMailbox: (
+      accountId: number,
+      parentId: number | null,
+      name: string,
+      options: { role?: string | null; sortOrder?: number; isSubscribed?: boolean } = {},
+    ) => operate(accountId, (c) => mailboxes.createChild(c, parentId, name, options)),
+    renameMailbox: (accountId: number, id: number, newPath: string) =>
+      operate(accountId, (c) => mailboxes.renamePath(c, id, newPath)),
+    moveMailbox: (accountId: number, id: number, parentId: number | null, name: string) =>
+      operate(accountId, (c) => mailboxes.move(c, id, parentId, name)),
+    updateMailbox: (accountId: number, id: number, values: { sortOrder?: number; role?: string | null }) =>
+      operate(accountId, (c) => mailboxes.update(c, id, values)),
+    subscribeMailbox: (accountId: number, id: number, isSubscribed: boolean) =>
+      operate(accountId, (c) => mailboxes.setSubscribed(c, id, isSubscribed)),
+
+    /**
+     * Deletes a mailbox. Refused (notPossible) for the inbox, for a mailbox with children, and —
+     * unless `removeEmails` — for one that holds messages (JMAP mailboxHasEmail).
+     */
+    deleteMailbox: (accountId: number, id: number, options: { removeEmails: boolean }) =>
+      operate(accountId, (c) => {
+        const box = mailboxes.get(accountId, id)
+        if (box.role === 'inbox') throw new StoreError('notPossible', 'the inbox cannot be deleted')
+        if (mailboxes.hasChildren(accountId, id))
+          throw new StoreError('notPossible', 'the mailbox has child mailboxes')
+        if (box.totalEmails > 0 && !options.removeEmails)
+          throw new StoreError('notPossible', 'the mailbox is not empty')
+        const uids = db
+          .select({ uid: mailboxMessages.uid })
+          .from(mailboxMessages)
+          .where(and(eq(mailboxMessages.mailboxId, id)))
+          .all()
+          .map((r) => r.uid)
+        messages.removeFromMailbox(c, id, uids)
+        mailboxes.remove(c, id)
+      }),
+
+    // --- messages --------------------------------------------------------------------------
+    /** Stores a new message; resolves once it is durable. */
+    append: (accountId: number, input: AppendInput) => operate(accountId, (c) => messages.append(c, input)),
+
+    setKeywords: (
+      accountId: number,
+      emailIds: number[],
+      op: KeywordOp,
+      set: KeywordSet,
+      unchangedSince?: number,
+    ) => operate(accountId, (c) => keywordUpdates.update(c, emailIds, op, set, unchangedSince)),
+
+    /** IMAP STORE: by UID in a mailbox; answers with UIDs. */
+    setKeywordsByUid: (
+      accountId: number,
+      mailboxId: number,
+      uids: number[],
+      op: KeywordOp,
+      set: KeywordSet,
+      unchangedSince?: number,
+    ) =>
+      operate(accountId, (c) => {
+        const targets = uidsToEmails(mailboxId, uids)
+        const result = keywordUpdates.update(
+          c,
+          targets.map((t) => t.emailId),
+          op,
+          set,
+          unchangedSince,
+        )
+        const uidOf = new Map(targets.map((t) => [t.emailId, t.uid]))
+        return {
+          modseq: c.modseq,
+          updated: result.updated.map((u) => ({ ...u, uid: uidOf.get(u.emailId) ?? 0 })),
+          modified: result.modified.map((id) => uidOf.get(id) ?? 0),
+        }
+      }),
+
+    copy: (accountId: number, fromMailboxId: number, uids: number[], toMailboxId: number) =>
+      operate(accountId, (c) => copyMove.copy(c, fromMailboxId, uids, toMailboxId)),
+    move: (accountId: number, fromMailboxId: number, uids: number[], toMailboxId: number) =>
+      operate(accountId, (c) => copyMove.move(c, fromMailboxId, uids, toMailboxId)),
+    expunge: (accountId: number, mailboxId: number, uids?: number[]) =>
+      operate(accountId, (c) => copyMove.expunge(c, mailboxId, uids)),
+    /** Removes messages from a mailbox regardless of $deleted (POP3 DELE+QUIT, JMAP mailboxIds). */
+    removeFromMailbox: (accountId: number, mailboxId: number, uids: number[]) =>
+      operate(accountId, (c) => messages.removeFromMailbox(c, mailboxId, uids)),
+    destroyEmails: (accountId: number, emailIds: number[]) =>
+      operate(accountId, (c) => messages.destroy(c, emailIds)),
+
+    // --- reads -----------------------------------------------------------------------------
+    mailboxMessages: reader.mailboxMessages,
+    envelopes: reader.envelopes,
+    emails: reader.emails,
+    mailboxIdsOf: reader.mailboxIdsOf,
+    raw: reader.raw,
+    quota: (accountId: number) => quota.usage(accountId),
+    modseq: (accountId: number) => changeLog.modseq(accountId),
+    changes: changeLog.since,
+    vanishedSince: changeLog.vanishedSince,
+    changedSince: changeLog.changedSince,
+    pruneChanges: (accountId: number, modseq: number) =>
+      writer.write(() => changeLog.prune(accountId, modseq)),
+  }
+}
+
+export type MailStore = ReturnType<typeof createMailStore>

@@ -1,0 +1,102 @@
+// Reads that serve a mailbox without re-parsing: the message list of a mailbox (UID, flags,
+// MODSEQ), the stored facts of emails, and the raw bytes.
+import { and, asc, eq, inArray } from 'drizzle-orm'
+import type { Db } from '../db/client.ts'
+import { emails, mailboxMessages } from '../db/schema/index.ts'
+import { StoreError } from '../lib/errors.ts'
+import type { BlobStore } from './blobs.ts'
+
+export interface MailboxMessage {
+  uid: number
+  emailId: number
+  /** The message's MODSEQ in this mailbox. */
+  modseq: number
+  flags: number
+  /** Other keywords, JSON array text (parse only when needed). */
+  keywords: string
+  size: number
+  receivedAt: number
+}
+
+export type StoredEmail = typeof emails.$inferSelect
+
+export function createReader(db: Db, blobs: BlobStore) {
+  return {
+    /** Every message of a mailbox in UID order: what IMAP SELECT needs (one query). */
+    mailboxMessages(mailboxId: number): MailboxMessage[] {
+      return db
+        .select({
+          uid: mailboxMessages.uid,
+          emailId: mailboxMessages.emailId,
+          modseq: mailboxMessages.modseq,
+          flags: emails.flags,
+          keywords: emails.keywords,
+          size: emails.size,
+          receivedAt: emails.receivedAt,
+        })
+        .from(mailboxMessages)
+        .innerJoin(emails, eq(emails.id, mailboxMessages.emailId))
+        .where(eq(mailboxMessages.mailboxId, mailboxId))
+        .orderBy(asc(mailboxMessages.uid))
+        .all()
+    },
+
+    /** Stored emails by id (all facts), in the order of `ids`; missing ones are left out. */
+    emails(accountId: number, ids: number[]): StoredEmail[] {
+      const byId = new Map<number, StoredEmail>()
+      const unique = [...new Set(ids)]
+      for (let i = 0; i < unique.length; i += 5000) {
+        for (const row of db
+          .select()
+          .from(emails)
+          .where(and(eq(emails.accountId, accountId), inArray(emails.id, unique.slice(i, i + 5000))))
+          .all()) {
+          byId.set(row.id, row)
+        }
+      }
+      return ids.flatMap((id) => byId.get(id) ?? [])
+    },
+
+    /** Envelope and flags of a mailbox's messages in UID order (a mail client's message list). */
+    envelopes(
+      mailboxId: number,
+    ): { uid: number; flags: number; keywords: string; envelope: string; size: number }[] {
+      return db
+        .select({
+          uid: mailboxMessages.uid,
+          flags: emails.flags,
+          keywords: emails.keywords,
+          envelope: emails.envelope,
+          size: emails.size,
+        })
+        .from(mailboxMessages)
+        .innerJoin(emails, eq(emails.id, mailboxMessages.emailId))
+        .where(eq(mailboxMessages.mailboxId, mailboxId))
+        .orderBy(asc(mailboxMessages.uid))
+        .all()
+    },
+
+    /** Mailboxes an email is in. */
+    mailboxIdsOf(emailId: number): number[] {
+      return db
+        .select({ mailboxId: mailboxMessages.mailboxId })
+        .from(mailboxMessages)
+        .where(eq(mailboxMessages.emailId, emailId))
+        .all()
+        .map((r) => r.mailboxId)
+    },
+
+    /** The raw message. */
+    raw(accountId: number, emailId: number): Uint8Array {
+      const row = db
+        .select({ blobId: emails.blobId })
+        .from(emails)
+        .where(and(eq(emails.accountId, accountId), eq(emails.id, emailId)))
+        .get()
+      if (!row) throw new StoreError('notFound', 'no such message')
+      return blobs.read(row.blobId)
+    },
+  }
+}
+
+export type Reader = ReturnType<typeof createReader>
