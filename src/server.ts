@@ -6,10 +6,12 @@ import type { Config, ServiceName } from './config/config.ts'
 import type { HostPort } from './config/values.ts'
 import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
+import { createWriter } from './db/writer.ts'
 import { createAuthThrottle } from './directory/auth-throttle.ts'
 import { createDirectory, type Directory } from './directory/index.ts'
 import type { PasswordHasher } from './directory/passwords.ts'
 import { type Authenticator, createAuthenticator } from './directory/sasl/authenticator.ts'
+import { createEventBus, type EventBus } from './events/bus.ts'
 import { createHttpApp } from './http/app.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import type { Logger } from './lib/log.ts'
@@ -22,6 +24,7 @@ import {
   startListeners,
   type TlsMode,
 } from './net/index.ts'
+import { createMailStore, type MailStore } from './store/index.ts'
 import { createCertificateStore } from './tls/store.ts'
 import type { CertificateStore } from './tls/types.ts'
 
@@ -33,6 +36,8 @@ export interface Services {
   log: Logger
   directory: Directory
   authenticator: Authenticator
+  store: MailStore
+  events: EventBus
   tls: CertificateStore
   clock: Clock
 }
@@ -109,7 +114,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })
     const throttle = createAuthThrottle(config.auth, clock, log.child('auth'))
     const authenticator = createAuthenticator({ accounts: directory.accounts, throttle, log })
-    const services: Services = { config, log, directory, authenticator, tls, clock }
+    const writer = createWriter(database.sqlite, (err) => log.error('after-commit hook failed', { err }))
+    const events = createEventBus((err) => log.error('change listener failed', { err }))
+    const store = createMailStore({ db: database.db, writer, bus: events, clock })
+    const services: Services = { config, log, directory, authenticator, store, events, tls, clock }
 
     const registry = options.protocols ?? builtinProtocols
     const specs: ListenerSpec[] = []
@@ -182,6 +190,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
             listeners.stop(config.limits.shutdown_grace_seconds * 1000),
             ...httpListeners.map((l) => l.stop(true)),
           ])
+          await writer.drain()
           database.close()
           log.info('stopped')
         })()

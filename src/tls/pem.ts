@@ -1,10 +1,10 @@
 // Parsing and checking PEM certificate chains and private keys: names, dates, fingerprints,
 // key/certificate matching. No file access; errors are one-line `Error`s meant for the operator.
-import { createHash, createPrivateKey, type KeyObject, X509Certificate as NodeX509 } from 'node:crypto'
+// Uses node:crypto's X509Certificate (built in) rather than @peculiar/x509, which is only
+// needed to make certificates: loading it at every start costs memory on a small machine.
+import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto'
 import { createSecureContext } from 'node:tls'
-import type { X509Certificate } from '@peculiar/x509'
 import { isHostName, isWildcardName } from './names.ts'
-import { x509 } from './x509.ts'
 
 /** The subject organization that marks a certificate Postern made for itself at start-up. */
 export const bootstrapOrganization = 'Postern self-signed'
@@ -56,10 +56,10 @@ export function parseBundle(certPem: string, keyPem: string): CertificateBundle 
     chainPem,
     keyPem: pkcs8,
     names,
-    notBefore: leaf.notBefore,
-    notAfter: leaf.notAfter,
+    notBefore: new Date(leaf.validFrom),
+    notAfter: new Date(leaf.validTo),
     selfSigned: leaf.subject === leaf.issuer,
-    bootstrap: leaf.subject === leaf.issuer && leaf.subjectName.getField('O').includes(bootstrapOrganization),
+    bootstrap: leaf.subject === leaf.issuer && nameFields(leaf.subject, 'O').includes(bootstrapOrganization),
     fingerprint: fingerprintOf(leaf),
   }
 }
@@ -71,21 +71,28 @@ export function certificateNames(cert: X509Certificate): string[] {
     const name = value.trim().toLowerCase().replace(/\.$/, '')
     if ((isHostName(name) || isWildcardName(name)) && !names.includes(name)) names.push(name)
   }
-  for (const cn of cert.subjectName.getField('CN')) add(cn)
-  const san = cert.getExtension(x509().SubjectAlternativeNameExtension)
-  for (const item of san?.names.items ?? []) if (item.type === 'dns') add(item.value)
+  for (const cn of nameFields(cert.subject, 'CN')) add(cn)
+  for (const item of (cert.subjectAltName ?? '').split(/,\s*/))
+    if (item.startsWith('DNS:')) add(item.slice(4))
   return names
+}
+
+/** Values of one attribute in a distinguished name as node:crypto prints it ("CN=a\nO=b"). */
+function nameFields(dn: string, attribute: string): string[] {
+  return dn
+    .split('\n')
+    .filter((line) => line.startsWith(`${attribute}=`))
+    .map((line) => line.slice(attribute.length + 1))
 }
 
 /** SHA-256 of the certificate's DER as colon-separated upper-case hex (as `openssl x509 -fingerprint -sha256`). */
 export function fingerprintOf(cert: X509Certificate): string {
-  const hex = createHash('sha256').update(Buffer.from(cert.rawData)).digest('hex').toUpperCase()
-  return (hex.match(/../g) ?? []).join(':')
+  return cert.fingerprint256.toUpperCase()
 }
 
 function parseCertificate(block: string, index: number): X509Certificate {
   try {
-    return new (x509().X509Certificate)(block)
+    return new X509Certificate(block)
   } catch {
     throw new Error(`certificate ${index + 1} in the PEM could not be parsed`)
   }
@@ -105,7 +112,7 @@ function parsePrivateKey(pem: string): KeyObject {
 
 function keyFits(certBlock: string, key: KeyObject): boolean {
   try {
-    return new NodeX509(certBlock).checkPrivateKey(key)
+    return new X509Certificate(certBlock).checkPrivateKey(key)
   } catch {
     return false // a key of another type, or a certificate OpenSSL reads differently: not this one
   }

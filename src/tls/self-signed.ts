@@ -84,10 +84,38 @@ export async function ensureSelfSigned(options: EnsureSelfSignedOptions): Promis
   } else if (exists.cert || exists.key) {
     options.log.warn('certificate or key file missing; making a new self-signed pair', { hostname, dir })
   }
-  const { certPem, keyPem } = await createSelfSigned(hostname, now)
+  const { certPem, keyPem } = await createSelfSignedInWorker(hostname, now)
   writePair(dir, stem, certPem, keyPem)
   options.log.info(`created self-signed certificate for ${hostname}`, { dir })
   return true
+}
+
+/** {@link createSelfSigned} in a short-lived Worker, so the X.509 library's memory goes with it. */
+export function createSelfSignedInWorker(
+  hostname: string,
+  now: number,
+): Promise<{ certPem: string; keyPem: string }> {
+  const worker = new Worker(workerEntry())
+  return new Promise<{ certPem: string; keyPem: string }>((resolve, reject) => {
+    worker.onmessage = (
+      event: MessageEvent<{ ok: boolean; certPem: string; keyPem: string; error?: string }>,
+    ) => {
+      if (event.data.ok) resolve({ certPem: event.data.certPem, keyPem: event.data.keyPem })
+      else reject(new Error(`cannot create a self-signed certificate: ${event.data.error}`))
+    }
+    worker.onerror = (event) => reject(new Error(`cannot create a self-signed certificate: ${event.message}`))
+    worker.postMessage({ hostname, now })
+  }).finally(() => worker.terminate())
+}
+
+/**
+ * Where the worker's code is. In the single binary (`bun build --compile` with the worker as a
+ * second entry point) files live under /$bunfs/root/, relative to src/; there import.meta.url
+ * names the binary, not this file, so the path is spelled out.
+ */
+function workerEntry(): string {
+  if (import.meta.url.includes('/$bunfs/')) return '/$bunfs/root/tls/self-signed-worker.ts'
+  return new URL('./self-signed-worker.ts', import.meta.url).href
 }
 
 function isExpiringBootstrap(dir: string, stem: string, now: number): boolean {
