@@ -46,6 +46,7 @@ CREATE TABLE `emails` (
 --> statement-breakpoint
 CREATE INDEX `emails_account_received_idx` ON `emails` (`account_id`,`received_at`);--> statement-breakpoint
 CREATE INDEX `emails_account_thread_idx` ON `emails` (`account_id`,`thread_id`);--> statement-breakpoint
+CREATE INDEX `emails_account_subject_idx` ON `emails` (`account_id`,`base_subject`,`received_at`);--> statement-breakpoint
 CREATE INDEX `emails_blob_idx` ON `emails` (`blob_id`);--> statement-breakpoint
 CREATE TABLE `mailbox_messages` (
 	`mailbox_id` integer NOT NULL,
@@ -109,4 +110,18 @@ CREATE TABLE `mailboxes` (
 --> statement-breakpoint
 CREATE UNIQUE INDEX `mailboxes_account_path_unique` ON `mailboxes` (`account_id`,`path`);--> statement-breakpoint
 CREATE UNIQUE INDEX `mailboxes_account_role_unique` ON `mailboxes` (`account_id`,`role`) WHERE role IS NOT NULL;--> statement-breakpoint
-CREATE INDEX `mailboxes_parent_idx` ON `mailboxes` (`parent_id`);
+CREATE INDEX `mailboxes_parent_idx` ON `mailboxes` (`parent_id`);--> statement-breakpoint
+CREATE TABLE `imports` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`account_id` integer NOT NULL,
+	`source` text NOT NULL,
+	`kind` text NOT NULL,
+	`position` integer DEFAULT 0 NOT NULL,
+	`imported` integer DEFAULT 0 NOT NULL,
+	`skipped` integer DEFAULT 0 NOT NULL,
+	`is_complete` integer DEFAULT false NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `imports_account_source_unique` ON `imports` (`account_id`,`source`,`kind`);

@@ -15,6 +15,7 @@ import { createEventBus, type EventBus } from './events/bus.ts'
 import { createHttpApp } from './http/app.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import type { Logger } from './lib/log.ts'
+import { createWorkerPool, workerEntry } from './lib/workers.ts'
 import { type HttpListener, serveHttp } from './net/http-server.ts'
 import {
   type Connection,
@@ -25,6 +26,7 @@ import {
   type TlsMode,
 } from './net/index.ts'
 import { createMailStore, type MailStore } from './store/index.ts'
+import type { PreparedMessage } from './store/prepare-message.ts'
 import { createCertificateStore } from './tls/store.ts'
 import type { CertificateStore } from './tls/types.ts'
 
@@ -116,7 +118,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const authenticator = createAuthenticator({ accounts: directory.accounts, throttle, log })
     const writer = createWriter(database.sqlite, (err) => log.error('after-commit hook failed', { err }))
     const events = createEventBus((err) => log.error('change listener failed', { err }))
-    const store = createMailStore({ db: database.db, writer, bus: events, clock })
+    const preparePool = createWorkerPool<Uint8Array, PreparedMessage>(
+      workerEntry('store/prepare-worker.ts', import.meta.url, './store/prepare-worker.ts'),
+      Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)),
+    )
+    const store = createMailStore({
+      db: database.db,
+      writer,
+      bus: events,
+      clock,
+      prepare: (bytes) => preparePool.run(bytes),
+    })
     const services: Services = { config, log, directory, authenticator, store, events, tls, clock }
 
     const registry = options.protocols ?? builtinProtocols
@@ -191,6 +203,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
             ...httpListeners.map((l) => l.stop(true)),
           ])
           await writer.drain()
+          preparePool.close()
           database.close()
           log.info('stopped')
         })()

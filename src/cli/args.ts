@@ -14,6 +14,8 @@ export interface ParsedArgs {
     domain?: string
     cert?: string
     key?: string
+    account?: string
+    mailbox?: string
     help?: boolean
   }
 }
@@ -33,6 +35,8 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
         domain: { type: 'string' },
         cert: { type: 'string' },
         key: { type: 'string' },
+        account: { type: 'string' },
+        mailbox: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })

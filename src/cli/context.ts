@@ -4,12 +4,16 @@ import { join } from 'node:path'
 import { type Config, loadConfig } from '../config/config.ts'
 import { type DatabaseHandle, openDatabase } from '../db/client.ts'
 import { migrate } from '../db/migrate.ts'
+import { createWriter } from '../db/writer.ts'
 import { createDirectory, type Directory } from '../directory/index.ts'
+import { createEventBus } from '../events/bus.ts'
+import { createMailStore, type MailStore } from '../store/index.ts'
 
 export interface CliContext {
   config: Config
   database: DatabaseHandle
   directory: Directory
+  store: MailStore
   close(): void
 }
 
@@ -22,5 +26,11 @@ export function openCliContext(configFile: string | undefined, env = process.env
   const database = openDatabase(databasePath(config))
   migrate(database.sqlite)
   const directory = createDirectory(database.db)
-  return { config, database, directory, close: () => database.close() }
+  // The CLI's own writer: SQLite serialises it with the running server's (WAL + busy timeout).
+  const store = createMailStore({
+    db: database.db,
+    writer: createWriter(database.sqlite),
+    bus: createEventBus(),
+  })
+  return { config, database, directory, store, close: () => database.close() }
 }

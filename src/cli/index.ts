@@ -15,6 +15,7 @@ import {
   domainCommand,
 } from './directory-commands.ts'
 import { healthcheck } from './healthcheck.ts'
+import { exportCommand, importCommand } from './mail-commands.ts'
 import { consoleOutput, type Output } from './output.ts'
 import { usage } from './usage.ts'
 
@@ -24,6 +25,8 @@ export interface CliIo {
   out?: Output
   stdin?: () => Promise<string>
   env?: Record<string, string | undefined>
+  /** Progress bar output for long commands; null = none (tests). Default: stderr. */
+  progress?: { write(text: string): void; isTTY: boolean } | null
 }
 
 async function readStdin(): Promise<string> {
@@ -65,7 +68,8 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     alias: (env) => aliasCommand(env, args),
     'admin-password': (env) => adminPasswordCommand(env, args),
   }
-  if (!(command in handlers) && command !== 'cert') {
+  const mailHandlers: Record<string, typeof importCommand> = { import: importCommand, export: exportCommand }
+  if (!(command in handlers) && !(command in mailHandlers) && command !== 'cert') {
     out.error(`error: unknown command "${command}"\n\n${usage}`)
     return 2
   }
@@ -74,7 +78,16 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     context = openCliContext(args.values.config, io.env ?? process.env)
     const env: CommandEnv = { directory: context.directory, out, stdin: io.stdin ?? readStdin }
     if (command === 'cert') certCommand(context.config, context.directory, out, args)
-    else await handlers[command]?.(env)
+    else if (command in mailHandlers) {
+      const progress =
+        io.progress === undefined
+          ? { write: (t: string) => process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) }
+          : io.progress
+      await mailHandlers[command]?.(
+        { directory: context.directory, store: context.store, out, progress: progress ?? undefined },
+        args,
+      )
+    } else await handlers[command]?.(env)
     return 0
   } catch (err) {
     if (err instanceof UsageError) {

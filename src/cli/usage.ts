@@ -8,6 +8,9 @@ export const usage = `Usage: postern <command> [options]   (npm: bun src/main.ts
   account quota EMAIL SIZE|unlimited
   account app-password add|list|remove EMAIL [NAME]
   alias add ADDRESS TARGET | list | remove ADDRESS [TARGET]     (ADDRESS "@domain" = catch-all)
+  import mbox FILE --account EMAIL [--mailbox NAME]   (resumable; default mailbox INBOX)
+  import maildir DIR --account EMAIL                  (Maildir++ folders and flags; resumable)
+  export mbox --account EMAIL --mailbox NAME FILE
   cert set --cert FILE --key FILE             install a certificate (chain) and its key
   admin-password reset                        print a new admin password
   healthcheck                                 exit 0 if the running server answers /healthz

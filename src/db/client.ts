@@ -25,7 +25,18 @@ export function openDatabase(path: string): DatabaseHandle {
   sqlite.exec('PRAGMA synchronous = FULL')
   sqlite.exec('PRAGMA foreign_keys = ON')
   sqlite.exec('PRAGMA temp_store = MEMORY')
-  const db = drizzle({ client: sqlite, schema })
+  // 8 MiB of page cache: a batch of deliveries fits without spilling mid-transaction.
+  sqlite.exec('PRAGMA cache_size = -8192')
+  // Drizzle prepares a statement for every query it runs; bun:sqlite's query() keeps compiled
+  // statements by SQL text, so hot paths (delivery, FETCH) do not recompile SQL each time.
+  const cached = new Proxy(sqlite, {
+    get(target, key) {
+      if (key === 'prepare') return (text: string) => target.query(text)
+      const value = Reflect.get(target, key, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  const db = drizzle({ client: cached, schema })
   let closed = false
   return {
     db,

@@ -1,10 +1,11 @@
 // One store operation's changes: takes the next modseq of the account once, collects the change
 // log rows and the mailboxes touched, writes them, and publishes the event after COMMIT.
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { changes, mailAccounts, mailboxes } from '../db/schema/index.ts'
+import { changes, mailboxes } from '../db/schema/index.ts'
 import type { WriteContext } from '../db/writer.ts'
 import type { EventBus } from '../events/bus.ts'
+import type { Statements } from './statements.ts'
 
 export type ChangeKind = 'mailbox' | 'email' | 'thread'
 export type ChangeOp = 'created' | 'updated' | 'destroyed'
@@ -17,13 +18,9 @@ export class ChangeSet {
   constructor(
     private db: Db,
     readonly accountId: number,
+    statements: Statements,
   ) {
-    const row = db
-      .update(mailAccounts)
-      .set({ modseq: sql`${mailAccounts.modseq} + 1` })
-      .where(eq(mailAccounts.accountId, accountId))
-      .returning({ modseq: mailAccounts.modseq })
-      .get()
+    const row = statements.bumpModseq.get({ accountId })
     if (!row) throw new Error(`mail account ${accountId} is not provisioned`)
     this.modseq = row.modseq
   }

@@ -1,5 +1,6 @@
 // What the store keeps about a message, computed once by mail/ at delivery. The store never
 // parses; callers (delivery, IMAP APPEND, JMAP import, the importer) hand it these facts.
+import type { MimePart, ParsedMessage } from '../mail/index.ts'
 
 export interface MessageFacts {
   size: number
@@ -23,4 +24,118 @@ export interface MessageFacts {
   sentAt: number | null
   preview: string
   hasAttachment: boolean
+}
+
+/** What `meta` holds: the part tree (compacted) and the JMAP header fields and body lists. */
+export interface StoredMeta {
+  headerSize: number
+  lines: number
+  parts: PackedPart
+  from: ParsedMessage['from']
+  sender: ParsedMessage['sender']
+  replyTo: ParsedMessage['replyTo']
+  to: ParsedMessage['to']
+  cc: ParsedMessage['cc']
+  bcc: ParsedMessage['bcc']
+  subject: string | null
+  sentAt: string | null
+  messageId: string[] | null
+  inReplyTo: string[] | null
+  references: string[] | null
+  textBody: string[]
+  htmlBody: string[]
+  attachments: string[]
+}
+
+/** A MimePart without its empty and null fields (most parts have few), to keep the database small. */
+export type PackedPart = Partial<Omit<MimePart, 'children' | 'message'>> & {
+  children?: PackedPart[]
+  message?: PackedPart
+}
+
+const replyPrefix = /^\s*((re|fwd?|aw|wg|sv|vs|antw|tr|rif|r)\s*(\[\d+\])?\s*:|\[[^\]]*\]\s*(re|fwd?)\s*:)/i
+
+/** The store's facts from a parsed message (mail/). */
+export function factsFromParsed(parsed: ParsedMessage): MessageFacts {
+  const meta: StoredMeta = {
+    headerSize: parsed.headerSize,
+    lines: parsed.lines,
+    parts: packPart(parsed.parts),
+    from: parsed.from,
+    sender: parsed.sender,
+    replyTo: parsed.replyTo,
+    to: parsed.to,
+    cc: parsed.cc,
+    bcc: parsed.bcc,
+    subject: parsed.subject,
+    sentAt: parsed.sentAt,
+    messageId: parsed.messageId,
+    inReplyTo: parsed.inReplyTo,
+    references: parsed.references,
+    textBody: parsed.textBody,
+    htmlBody: parsed.htmlBody,
+    attachments: parsed.attachments,
+  }
+  const sentAt = parsed.sentAt === null ? null : Date.parse(parsed.sentAt)
+  return {
+    size: parsed.size,
+    envelope: parsed.envelope,
+    bodystructure: parsed.bodystructure,
+    body: parsed.body,
+    meta,
+    messageId: parsed.messageId?.[0] ?? null,
+    inReplyTo: parsed.inReplyTo ?? [],
+    references: parsed.references ?? [],
+    subject: parsed.subject ?? '',
+    baseSubject: parsed.baseSubject,
+    isReplyOrForward: replyPrefix.test(parsed.subject ?? ''),
+    fromEmail: (parsed.from?.[0]?.email ?? '').toLowerCase(),
+    sentAt: sentAt === null || Number.isNaN(sentAt) ? null : sentAt,
+    preview: parsed.preview,
+    hasAttachment: parsed.hasAttachment,
+  }
+}
+
+export function packPart(part: MimePart): PackedPart {
+  const out: PackedPart = {}
+  for (const [key, value] of Object.entries(part) as [keyof MimePart, unknown][]) {
+    if (key === 'children') {
+      if (part.children.length > 0) out.children = part.children.map(packPart)
+    } else if (key === 'message') {
+      if (part.message) out.message = packPart(part.message)
+    } else if (
+      value !== null &&
+      value !== '' &&
+      value !== 0 &&
+      !(typeof value === 'object' && Object.keys(value as object).length === 0)
+    ) {
+      ;(out as Record<string, unknown>)[key] = value
+    }
+  }
+  return out
+}
+
+/** Restores a MimePart from its packed form. */
+export function unpackPart(packed: PackedPart): MimePart {
+  return {
+    id: packed.id ?? '',
+    headerStart: packed.headerStart ?? 0,
+    bodyStart: packed.bodyStart ?? 0,
+    bodyEnd: packed.bodyEnd ?? 0,
+    type: packed.type ?? 'text',
+    subtype: packed.subtype ?? 'plain',
+    params: packed.params ?? {},
+    contentId: packed.contentId ?? null,
+    description: packed.description ?? null,
+    encoding: packed.encoding ?? null,
+    disposition: packed.disposition ?? null,
+    dispositionParams: packed.dispositionParams ?? {},
+    language: packed.language ?? null,
+    location: packed.location ?? null,
+    md5: packed.md5 ?? null,
+    name: packed.name ?? null,
+    lines: packed.lines ?? 0,
+    children: (packed.children ?? []).map(unpackPart),
+    message: packed.message ? unpackPart(packed.message) : null,
+  }
 }

@@ -8,16 +8,19 @@ import type { Writer } from '../db/writer.ts'
 import type { EventBus } from '../events/bus.ts'
 import { type Clock, systemClock } from '../lib/clock.ts'
 import { StoreError } from '../lib/errors.ts'
-import { createBlobStore } from './blobs.ts'
+import { createBlobStore, prepareBlob } from './blobs.ts'
 import { ChangeSet } from './change-set.ts'
 import { createChangeLog } from './changes.ts'
 import { createCopyMove } from './copy-move.ts'
+import { createImportBatches, type ImportProgress } from './import/batch.ts'
 import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
 import { createMailboxes, type MailboxRow } from './mailboxes.ts'
 import { type AppendInput, createMessages } from './messages.ts'
+import { type PreparedMessage, prepareMessage } from './prepare-message.ts'
 import { createQuota } from './quota.ts'
 import { createReader } from './read.ts'
+import { prepareStatements } from './statements.ts'
 import { createThreads } from './threads.ts'
 
 export interface MailStoreDeps {
@@ -25,24 +28,39 @@ export interface MailStoreDeps {
   writer: Writer
   bus: EventBus
   clock?: Clock
+  /** Prepares raw bytes (parse, hash, compress); a Worker pool in the server. Default: this thread. */
+  prepare?: (bytes: Uint8Array) => Promise<PreparedMessage>
 }
 
-export function createMailStore({ db, writer, bus, clock = systemClock }: MailStoreDeps) {
-  const blobs = createBlobStore(db)
-  const quota = createQuota(db)
-  const threads = createThreads(db)
+/** Messages up to this size are prepared on the calling thread: a Worker round trip costs more. */
+const inlinePrepareLimit = 256 * 1024
+
+/** A new message as a client or a delivery gives it: raw bytes, before parsing. */
+export interface RawAppend {
+  mailboxIds: number[]
+  bytes: Uint8Array
+  keywords: KeywordSet
+  receivedAt: number
+}
+
+export function createMailStore({ db, writer, bus, clock = systemClock, prepare }: MailStoreDeps) {
+  const statements = prepareStatements(db)
+  const blobs = createBlobStore(db, statements)
+  const quota = createQuota(statements)
+  const threads = createThreads(db, statements)
   const mailboxes = createMailboxes(db, clock)
-  const messages = createMessages({ db, blobs, quota, threads })
+  const messages = createMessages({ db, blobs, quota, threads, statements })
   const keywordUpdates = createKeywordUpdates(db)
   const copyMove = createCopyMove(db, messages, blobs, quota)
   const changeLog = createChangeLog(db)
   const reader = createReader(db, blobs)
+  const importBatches = createImportBatches(db, messages, statements)
 
   /** Runs one operation as a write job with its ChangeSet; provisions the account first. */
   const operate = <T>(accountId: number, fn: (changes: ChangeSet) => T): Promise<T> =>
     writer.write((ctx) => {
-      mailboxes.provision(accountId)
-      const changes = new ChangeSet(db, accountId)
+      if (!statements.isProvisioned.get({ accountId })) mailboxes.provision(accountId)
+      const changes = new ChangeSet(db, accountId, statements)
       const result = fn(changes)
       changes.commit(ctx, bus)
       return result
@@ -108,7 +126,31 @@ export function createMailStore({ db, writer, bus, clock = systemClock }: MailSt
 
     // --- messages --------------------------------------------------------------------------
     /** Stores a new message; resolves once it is durable. */
-    append: (accountId: number, input: AppendInput) => operate(accountId, (c) => messages.append(c, input)),
+    append: (accountId: number, input: AppendInput) => {
+      const prepared = { ...input, blob: input.blob ?? prepareBlob(input.raw) }
+      return operate(accountId, (c) => messages.append(c, prepared))
+    },
+
+    /**
+     * Parses and stores a new message (SMTP delivery, IMAP APPEND, JMAP import); resolves once
+     * it is durable. Large messages are prepared off the event loop.
+     */
+    appendRaw: async (accountId: number, input: RawAppend) => {
+      const prepared =
+        prepare && input.bytes.length > inlinePrepareLimit
+          ? await prepare(input.bytes)
+          : prepareMessage(input.bytes)
+      return operate(accountId, (c) =>
+        messages.append(c, {
+          mailboxIds: input.mailboxIds,
+          raw: prepared.raw,
+          facts: prepared.facts,
+          blob: prepared.blob,
+          keywords: input.keywords,
+          receivedAt: input.receivedAt,
+        }),
+      )
+    },
 
     setKeywords: (
       accountId: number,
@@ -155,6 +197,12 @@ export function createMailStore({ db, writer, bus, clock = systemClock }: MailSt
       operate(accountId, (c) => messages.removeFromMailbox(c, mailboxId, uids)),
     destroyEmails: (accountId: number, emailIds: number[]) =>
       operate(accountId, (c) => messages.destroy(c, emailIds)),
+
+    /** Appends a batch of imported messages and records the import's progress, in one transaction. */
+    importBatch: (accountId: number, items: AppendInput[], progress: ImportProgress) =>
+      operate(accountId, (c) => importBatches.run(c, items, progress, clock.now())),
+    importState: (accountId: number, source: string, kind: 'mbox' | 'maildir') =>
+      importBatches.state(accountId, source, kind),
 
     // --- reads -----------------------------------------------------------------------------
     mailboxMessages: reader.mailboxMessages,

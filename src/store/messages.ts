@@ -5,11 +5,12 @@ import { and, eq, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { emails, mailboxes, mailboxMessages, threadRefs, vanished } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
-import type { BlobStore } from './blobs.ts'
+import { type BlobStore, type PreparedBlob, prepareBlob } from './blobs.ts'
 import type { ChangeSet } from './change-set.ts'
 import type { MessageFacts } from './facts.ts'
 import { type KeywordSet, seenBit } from './keywords.ts'
 import type { Quota } from './quota.ts'
+import type { Statements } from './statements.ts'
 import type { Threads } from './threads.ts'
 
 export interface AppendInput {
@@ -19,6 +20,8 @@ export interface AppendInput {
   keywords: KeywordSet
   /** IMAP INTERNALDATE / JMAP receivedAt, ms. */
   receivedAt: number
+  /** The bytes already hashed and compressed (done outside the transaction); made here if absent. */
+  blob?: PreparedBlob
 }
 
 export interface Placement {
@@ -42,28 +45,12 @@ export interface MessageDeps {
   blobs: BlobStore
   quota: Quota
   threads: Threads
+  statements: Statements
 }
 
-export function createMessages({ db, blobs, quota, threads }: MessageDeps) {
-  const mailboxOf = (accountId: number, id: number) => {
-    const row = db
-      .select({ id: mailboxes.id, uidNext: mailboxes.uidNext, uidValidity: mailboxes.uidValidity })
-      .from(mailboxes)
-      .where(and(eq(mailboxes.accountId, accountId), eq(mailboxes.id, id)))
-      .get()
-    if (!row) throw new StoreError('notFound', 'no such mailbox')
-    return row
-  }
-
+export function createMessages({ db, blobs, quota, threads, statements }: MessageDeps) {
   const adjustCounts = (mailboxId: number, total: number, unread: number, size: number) => {
-    db.update(mailboxes)
-      .set({
-        totalEmails: sql`${mailboxes.totalEmails} + ${total}`,
-        unreadEmails: sql`${mailboxes.unreadEmails} + ${unread}`,
-        totalSize: sql`${mailboxes.totalSize} + ${size}`,
-      })
-      .where(eq(mailboxes.id, mailboxId))
-      .run()
+    statements.adjustCounts.run({ id: mailboxId, total, unread, size })
   }
 
   const api = {
@@ -73,39 +60,38 @@ export function createMessages({ db, blobs, quota, threads }: MessageDeps) {
       const targets = [...new Set(input.mailboxIds)]
       if (targets.length === 0)
         throw new StoreError('invalidParams', 'an email must be in at least one mailbox')
-      for (const id of targets) mailboxOf(accountId, id)
+      for (const id of targets) {
+        if (!statements.mailboxOf.get({ accountId, id })) throw new StoreError('notFound', 'no such mailbox')
+      }
       const size = input.raw.length
       quota.check(accountId, size, 1)
-      const blobId = blobs.acquire(input.raw)
+      const blobId = blobs.acquire(input.blob ?? prepareBlob(input.raw))
       const existingThread = threads.find(changes, input.facts, input.receivedAt)
       const f = input.facts
-      const row = db
-        .insert(emails)
-        .values({
-          accountId,
-          blobId,
-          threadId: existingThread ?? 0,
-          size,
-          receivedAt: input.receivedAt,
-          sentAt: f.sentAt,
-          flags: input.keywords.flags,
-          keywords: JSON.stringify(input.keywords.keywords),
-          modseq: changes.modseq,
-          messageId: f.messageId,
-          subject: f.subject,
-          baseSubject: f.baseSubject,
-          fromEmail: f.fromEmail,
-          preview: f.preview,
-          hasAttachment: f.hasAttachment,
-          envelope: JSON.stringify(f.envelope),
-          bodystructure: JSON.stringify(f.bodystructure),
-          body: JSON.stringify(f.body),
-          meta: JSON.stringify(f.meta),
-        })
-        .returning({ id: emails.id })
-        .get()
+      const row = statements.emailInsert.get({
+        accountId,
+        blobId,
+        threadId: existingThread ?? 0,
+        size,
+        receivedAt: input.receivedAt,
+        sentAt: f.sentAt,
+        flags: input.keywords.flags,
+        keywords: JSON.stringify(input.keywords.keywords),
+        modseq: changes.modseq,
+        messageId: f.messageId,
+        subject: f.subject,
+        baseSubject: f.baseSubject,
+        fromEmail: f.fromEmail,
+        preview: f.preview,
+        hasAttachment: f.hasAttachment ? 1 : 0,
+        envelope: JSON.stringify(f.envelope),
+        bodystructure: JSON.stringify(f.bodystructure),
+        body: JSON.stringify(f.body),
+        meta: JSON.stringify(f.meta),
+      })
+      if (!row) throw new Error('email insert returned nothing')
       const threadId = existingThread ?? row.id
-      if (existingThread === undefined) db.update(emails).set({ threadId }).where(eq(emails.id, row.id)).run()
+      if (existingThread === undefined) statements.emailSetThread.run({ threadId, id: row.id })
       threads.remember(changes, f, threadId, existingThread === undefined)
       quota.add(accountId, size, 1)
       changes.record('email', row.id, 'created')
@@ -121,15 +107,10 @@ export function createMessages({ db, blobs, quota, threads }: MessageDeps) {
       email: { id: number; flags: number; size: number },
       mailboxId: number,
     ): Placement {
-      const box = db
-        .update(mailboxes)
-        .set({ uidNext: sql`${mailboxes.uidNext} + 1` })
-        .where(and(eq(mailboxes.accountId, changes.accountId), eq(mailboxes.id, mailboxId)))
-        .returning({ uidNext: mailboxes.uidNext, uidValidity: mailboxes.uidValidity })
-        .get()
+      const box = statements.nextUid.get({ accountId: changes.accountId, id: mailboxId })
       if (!box) throw new StoreError('notFound', 'no such mailbox')
       const uid = box.uidNext - 1
-      db.insert(mailboxMessages).values({ mailboxId, uid, emailId: email.id, modseq: changes.modseq }).run()
+      statements.placeInsert.run({ mailboxId, uid, emailId: email.id, modseq: changes.modseq })
       adjustCounts(mailboxId, 1, email.flags & seenBit ? 0 : 1, email.size)
       changes.touchMailbox(mailboxId)
       return { mailboxId, uid, uidValidity: box.uidValidity }

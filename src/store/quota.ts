@@ -1,9 +1,7 @@
 // Quotas per account: storage bytes and message count, checked on every append and copy that
 // creates an email; usage is kept current in the same transaction as the change.
-import { eq, sql } from 'drizzle-orm'
-import type { Db } from '../db/client.ts'
-import { accounts, mailAccounts } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
+import type { Statements } from './statements.ts'
 
 export interface QuotaUsage {
   usedBytes: number
@@ -13,20 +11,10 @@ export interface QuotaUsage {
   limitMessages: number | null
 }
 
-export function createQuota(db: Db) {
+export function createQuota(statements: Statements) {
   const api = {
     usage(accountId: number): QuotaUsage {
-      const row = db
-        .select({
-          usedBytes: mailAccounts.usedBytes,
-          usedMessages: mailAccounts.usedMessages,
-          limitBytes: accounts.quotaBytes,
-          limitMessages: accounts.quotaMessages,
-        })
-        .from(accounts)
-        .leftJoin(mailAccounts, eq(mailAccounts.accountId, accounts.id))
-        .where(eq(accounts.id, accountId))
-        .get()
+      const row = statements.quotaUsage.get({ accountId })
       if (!row) throw new StoreError('notFound', 'no such account')
       return {
         usedBytes: row.usedBytes ?? 0,
@@ -54,13 +42,7 @@ export function createQuota(db: Db) {
     },
 
     add(accountId: number, bytes: number, messages: number): void {
-      db.update(mailAccounts)
-        .set({
-          usedBytes: sql`${mailAccounts.usedBytes} + ${bytes}`,
-          usedMessages: sql`${mailAccounts.usedMessages} + ${messages}`,
-        })
-        .where(eq(mailAccounts.accountId, accountId))
-        .run()
+      statements.quotaAdd.run({ accountId, bytes, messages })
     },
   }
   return api

@@ -10,11 +10,12 @@ import type { Db } from '../db/client.ts'
 import { emails, threadRefs } from '../db/schema/index.ts'
 import type { ChangeSet } from './change-set.ts'
 import type { MessageFacts } from './facts.ts'
+import type { Statements } from './statements.ts'
 
 const subjectFallbackWindowMs = 30 * 24 * 3600 * 1000
 const maxReferences = 100
 
-export function createThreads(db: Db) {
+export function createThreads(db: Db, statements: Statements) {
   return {
     /**
      * The thread for a new email, or undefined when it starts its own (the caller then uses the
@@ -23,19 +24,12 @@ export function createThreads(db: Db) {
     find(changes: ChangeSet, facts: MessageFacts, receivedAt: number): number | undefined {
       const accountId = changes.accountId
       const ids = messageIdsOf(facts)
-      const found =
-        ids.length === 0
-          ? []
-          : [
-              ...new Set(
-                db
-                  .select({ threadId: threadRefs.threadId })
-                  .from(threadRefs)
-                  .where(and(eq(threadRefs.accountId, accountId), inArray(threadRefs.messageId, ids)))
-                  .all()
-                  .map((r) => r.threadId),
-              ),
-            ].sort((a, b) => a - b)
+      const threadIds = new Set<number>()
+      for (const messageId of ids) {
+        const ref = statements.threadOf.get({ accountId, messageId })
+        if (ref) threadIds.add(ref.threadId)
+      }
+      const found = [...threadIds].sort((a, b) => a - b)
       if (found.length === 0) {
         if (!facts.isReplyOrForward || facts.baseSubject === '') return undefined
         return db
@@ -72,12 +66,8 @@ export function createThreads(db: Db) {
 
     /** Remembers the message's ids for its thread, so later replies find it. */
     remember(changes: ChangeSet, facts: MessageFacts, threadId: number, isNew: boolean): void {
-      const ids = messageIdsOf(facts)
-      if (ids.length > 0) {
-        db.insert(threadRefs)
-          .values(ids.map((messageId) => ({ accountId: changes.accountId, messageId, threadId })))
-          .onConflictDoNothing()
-          .run()
+      for (const messageId of messageIdsOf(facts)) {
+        statements.threadRefInsert.run({ accountId: changes.accountId, messageId, threadId })
       }
       changes.record('thread', threadId, isNew ? 'created' : 'updated')
     },

@@ -3,6 +3,7 @@
 import type { Clock } from '../lib/clock.ts'
 import { systemClock } from '../lib/clock.ts'
 import type { Logger } from '../lib/log.ts'
+import { workerEntry } from '../lib/workers.ts'
 import { ensureTlsDir, pairExists, readPair, writePair } from './files.ts'
 import { fileStemFor, isHostName, normalizeName } from './names.ts'
 import { bootstrapOrganization, parseBundle } from './pem.ts'
@@ -95,7 +96,9 @@ export function createSelfSignedInWorker(
   hostname: string,
   now: number,
 ): Promise<{ certPem: string; keyPem: string }> {
-  const worker = new Worker(workerEntry())
+  const worker = new Worker(
+    workerEntry('tls/self-signed-worker.ts', import.meta.url, './self-signed-worker.ts'),
+  )
   return new Promise<{ certPem: string; keyPem: string }>((resolve, reject) => {
     worker.onmessage = (
       event: MessageEvent<{ ok: boolean; certPem: string; keyPem: string; error?: string }>,
@@ -106,16 +109,6 @@ export function createSelfSignedInWorker(
     worker.onerror = (event) => reject(new Error(`cannot create a self-signed certificate: ${event.message}`))
     worker.postMessage({ hostname, now })
   }).finally(() => worker.terminate())
-}
-
-/**
- * Where the worker's code is. In the single binary (`bun build --compile` with the worker as a
- * second entry point) files live under /$bunfs/root/, relative to src/; there import.meta.url
- * names the binary, not this file, so the path is spelled out.
- */
-function workerEntry(): string {
-  if (import.meta.url.includes('/$bunfs/')) return '/$bunfs/root/tls/self-signed-worker.ts'
-  return new URL('./self-signed-worker.ts', import.meta.url).href
 }
 
 function isExpiringBootstrap(dir: string, stem: string, now: number): boolean {

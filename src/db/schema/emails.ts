@@ -57,6 +57,7 @@ export const emails = sqliteTable(
   (t) => [
     index('emails_account_received_idx').on(t.accountId, t.receivedAt),
     index('emails_account_thread_idx').on(t.accountId, t.threadId),
+    index('emails_account_subject_idx').on(t.accountId, t.baseSubject, t.receivedAt),
     index('emails_blob_idx').on(t.blobId),
   ],
 )

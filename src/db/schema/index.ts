@@ -2,5 +2,6 @@
 export * from './accounts.ts'
 export * from './domains.ts'
 export * from './emails.ts'
+export * from './imports.ts'
 export * from './mailboxes.ts'
 export * from './settings.ts'
