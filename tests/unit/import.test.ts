@@ -47,7 +47,7 @@ describe('mbox reader', () => {
       expect(messages).toHaveLength(2)
       const [one, two] = messages as { raw: Uint8Array; keywords: string[]; receivedAt: number }[]
       expect(Buffer.from(one?.raw ?? []).toString()).toBe(
-        'From: Alice <alice@example.net>\nSubject: one\nMessage-ID: <one@example.net>\n\nHello\nFrom the quoted line\n>From twice quoted\r\n',
+        'From: Alice <alice@example.net>\nSubject: one\nMessage-ID: <one@example.net>\n\nHello\nFrom the quoted line\n>From twice quoted\n',
       )
       expect(one?.keywords.sort()).toEqual(['\\Flagged', '\\Seen'])
       expect(one?.receivedAt).toBe(Date.UTC(2025, 0, 6, 10, 0, 0))

@@ -17,7 +17,6 @@ export interface SourceMessage {
 }
 
 const separatorStart = Buffer.from('\nFrom ')
-const crlf = Buffer.from('\r\n')
 
 /**
  * Reads messages from an mbox file starting at byte `offset` (which must be the start of a
@@ -104,9 +103,12 @@ export async function* readMbox(
 }
 
 function toMessage(separator: string, body: Buffer, start: number, end: number): SourceMessage {
-  // The blank line before the next "From " belongs to the mbox, not the message.
+  // The one blank line before the next "From " belongs to the mbox, not the message (rfc4155).
   let stop = body.length
-  while (stop > 0 && (body[stop - 1] === 10 || body[stop - 1] === 13)) stop--
+  if (body[stop - 1] === 10) {
+    const lineEnd = body[stop - 2] === 13 ? 2 : 1
+    if (body[stop - lineEnd - 1] === 10) stop -= lineEnd
+  }
   let bytes = body.subarray(0, stop)
   const headerEnd = findHeaderEnd(bytes)
   const header = bytes.subarray(0, headerEnd).toString('latin1')
@@ -132,7 +134,7 @@ function toMessage(separator: string, body: Buffer, start: number, end: number):
     ])
   }
   return {
-    raw: Buffer.concat([bytes, crlf]),
+    raw: bytes,
     keywords: [...new Set(keywords)],
     receivedAt: separatorDate(separator),
     position: start,
