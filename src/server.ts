@@ -7,6 +7,7 @@ import type { HostPort } from './config/values.ts'
 import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { createWriter } from './db/writer.ts'
+import { createDeliveryPipeline } from './delivery/pipeline.ts'
 import { createAuthThrottle } from './directory/auth-throttle.ts'
 import { createDirectory, type Directory } from './directory/index.ts'
 import type { PasswordHasher } from './directory/passwords.ts'
@@ -25,6 +26,8 @@ import {
   startListeners,
   type TlsMode,
 } from './net/index.ts'
+import { createQueueStore } from './queue/queue-store.ts'
+import { startSmtpServices } from './smtp/server/index.ts'
 import { createMailStore, type MailStore } from './store/index.ts'
 import type { PreparedMessage } from './store/prepare-message.ts'
 import { createCertificateStore } from './tls/store.ts'
@@ -67,6 +70,9 @@ export const serviceTlsMode: Record<TcpService, TlsMode> = {
   managesieve: 'starttls',
   lmtp: 'none',
 }
+
+/** Services served by smtp-server (it needs the raw sockets), not by the line-protocol registry. */
+const smtpServices = new Set<string>(['smtp', 'submission', 'submissions', 'lmtp'])
 
 /** The protocols this version implements; each later issue adds its own. */
 export const builtinProtocols: ProtocolRegistry = {}
@@ -136,7 +142,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const unavailable: string[] = []
     for (const service of Object.keys(serviceTlsMode) as TcpService[]) {
       const address = config.listen[service]
-      if (!address) continue
+      if (!address || (smtpServices.has(service) && !registry[service])) continue
       const factory = registry[service]
       if (!factory) {
         unavailable.push(service)
@@ -155,6 +161,23 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       log.info(`not yet implemented in this version, so not listening: ${unavailable.join(', ')}`)
     }
     const listeners: ListenerHandle = await startListeners(specs, { log, tls, limits: config.limits })
+    const pipeline = createDeliveryPipeline({
+      store,
+      queue: createQueueStore(database.db),
+      prepare: (b) => preparePool.run(b),
+    })
+    // A registered line protocol takes precedence (tests plug their own into these ports).
+    const smtpListen = Object.fromEntries(
+      Object.entries(config.listen).map(([k, v]) => [k, registry[k as TcpService] ? null : v]),
+    ) as Config['listen']
+    const smtp = await startSmtpServices({
+      config: { ...config, listen: smtpListen },
+      log,
+      tls,
+      directory,
+      authenticator,
+      pipeline,
+    })
 
     const app = createHttpApp({
       directory,
@@ -193,13 +216,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       address: (service) =>
         service === 'http' || service === 'https'
           ? httpListeners.find((l) => l.service === service)?.address
-          : listeners.address(service),
+          : (listeners.address(service) ?? smtp.address(service)),
       stop: () => {
         stopping ??= (async () => {
           log.info('shutting down')
           clearInterval(certificateWatch)
           await Promise.all([
             listeners.stop(config.limits.shutdown_grace_seconds * 1000),
+            smtp.stop(),
             ...httpListeners.map((l) => l.stop(true)),
           ])
           await writer.drain()

@@ -58,6 +58,17 @@ export interface Config {
     http_body_limit: number
     shutdown_grace_seconds: number
   }
+  smtp: {
+    /** Largest message accepted (advertised as SIZE). */
+    max_message_size: number
+    max_recipients: number
+    /** Messages one client IP may send to the MX per minute. */
+    messages_per_minute_per_ip: number
+    /** Bad commands before the server hangs up. */
+    max_command_errors: number
+    /** What to do with a message that fails DMARC where the domain asks for p=reject. */
+    dmarc_policy: 'reject' | 'quarantine' | 'accept'
+  }
   tls: {
     /** How often the running server looks for certificates changed by `postern cert set`. */
     check_seconds: number
@@ -113,6 +124,16 @@ const schema: Record<string, Record<string, KeySpec>> = {
     max_line_length: { parse: parseInteger(512, 10 * 1024 * 1024), default: constant(64 * 1024) },
     http_body_limit: { parse: parseSize, default: constant(1024 * 1024) },
     shutdown_grace_seconds: { parse: parseInteger(0, 3600), default: constant(10) },
+  },
+  smtp: {
+    max_message_size: { parse: parseSize, default: constant(50 * 1024 * 1024) },
+    max_recipients: { parse: parseInteger(1, 100_000), default: constant(100) },
+    messages_per_minute_per_ip: { parse: parseInteger(1, 1_000_000), default: constant(120) },
+    max_command_errors: { parse: parseInteger(1, 1000), default: constant(10) },
+    dmarc_policy: {
+      parse: parseEnum(['reject', 'quarantine', 'accept'] as const),
+      default: constant('reject'),
+    },
   },
   tls: { check_seconds: { parse: parseInteger(1, 86_400), default: constant(30) } },
   log: {

@@ -12,6 +12,7 @@ import { createBlobStore, prepareBlob } from './blobs.ts'
 import { ChangeSet } from './change-set.ts'
 import { createChangeLog } from './changes.ts'
 import { createCopyMove } from './copy-move.ts'
+import { createDeliveries, type LocalDelivery } from './deliver.ts'
 import { createImportBatches, type ImportProgress } from './import/batch.ts'
 import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
@@ -55,6 +56,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const changeLog = createChangeLog(db)
   const reader = createReader(db, blobs)
   const importBatches = createImportBatches(db, messages, statements)
+  const deliveries = createDeliveries(db, mailboxes, messages)
+  let deliveriesSincePrune = 0
 
   /** Runs one operation as a write job with its ChangeSet; provisions the account first. */
   const operate = <T>(accountId: number, fn: (changes: ChangeSet) => T): Promise<T> =>
@@ -151,6 +154,32 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
         }),
       )
     },
+
+    /**
+     * Delivers one message to several accounts in one transaction, with `alongside` (for example
+     * queueing it for remote recipients) committed in the same transaction. Resolves after COMMIT.
+     */
+    deliver: <T = void>(delivery: LocalDelivery, alongside?: () => T) =>
+      writer.write((ctx) => {
+        const sets = new Map<number, ChangeSet>()
+        const changesFor = (accountId: number) => {
+          let set = sets.get(accountId)
+          if (!set) {
+            set = new ChangeSet(db, accountId, statements)
+            sets.set(accountId, set)
+          }
+          return set
+        }
+        const now = clock.now()
+        const outcome = deliveries.deliver(delivery, changesFor, now)
+        const extra = alongside?.()
+        for (const set of sets.values()) set.commit(ctx, bus)
+        if (++deliveriesSincePrune >= 1000) {
+          deliveriesSincePrune = 0
+          deliveries.prune(now)
+        }
+        return { ...outcome, alongside: extra as T }
+      }),
 
     setKeywords: (
       accountId: number,

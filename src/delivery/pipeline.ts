@@ -1,0 +1,105 @@
+// Local delivery pipeline: recipients → trace and authentication headers → (spam filter and
+// Sieve: seams filled by later issues) → the store, every local recipient in one transaction
+// together with the outbound queue entry for remote ones. The caller answers 250 only after this
+// resolves.
+import type { ResolvedAccount } from '../directory/resolve.ts'
+import type { QueueStore } from '../queue/queue-store.ts'
+import type { MailStore } from '../store/index.ts'
+import type { PreparedMessage } from '../store/prepare-message.ts'
+import { prepareMessage } from '../store/prepare-message.ts'
+
+export interface InboundMessage {
+  /** The message as received, CRLF line ends. */
+  raw: Uint8Array
+  /** Header fields (each ending CRLF) to put on top: Received, Authentication-Results. */
+  prependHeaders: string[]
+  mailFrom: string
+  /** Local accounts, each with the address it was reached by (Sieve's envelope "to"). */
+  localRecipients: { account: ResolvedAccount; address: string }[]
+  /** Remote addresses to hand to the outbound queue. */
+  remoteRecipients: string[]
+  /** The submitting account, when the message came through submission. */
+  submitter?: { id: number; email: string }
+  /** Deliver to Junk instead of the inbox (DMARC quarantine; later the spam filter). */
+  quarantine: boolean
+  receivedAt: number
+}
+
+/** Per local recipient: stored, already there (a retry), or refused and why. */
+export type RecipientResult =
+  | { account: ResolvedAccount; status: 'stored' | 'duplicate' }
+  | { account: ResolvedAccount; status: 'refused'; permanent: boolean; reason: string; kind: string }
+
+export interface DeliveryReport {
+  recipients: RecipientResult[]
+  queueId?: number
+}
+
+/** Decides where a message goes for one account; the spam filter and Sieve plug in here later. */
+export interface FilterSeam {
+  route(message: InboundMessage, account: ResolvedAccount): Promise<'inbox' | 'junk' | 'discard'>
+}
+
+export const passThroughFilter: FilterSeam = {
+  async route(message) {
+    return message.quarantine ? 'junk' : 'inbox'
+  },
+}
+
+export interface PipelineDeps {
+  store: MailStore
+  queue: QueueStore
+  /** Prepares bytes (Worker pool for big messages); default on this thread. */
+  prepare?: (bytes: Uint8Array) => Promise<PreparedMessage>
+  filter?: FilterSeam
+  now?: () => number
+}
+
+const inlineLimit = 256 * 1024
+
+export function createDeliveryPipeline(deps: PipelineDeps) {
+  const filter = deps.filter ?? passThroughFilter
+  const now = deps.now ?? Date.now
+  return {
+    async deliver(message: InboundMessage): Promise<DeliveryReport> {
+      const header = Buffer.from(message.prependHeaders.join(''), 'latin1')
+      const bytes = header.length > 0 ? Buffer.concat([header, message.raw]) : message.raw
+      const prepared =
+        deps.prepare && bytes.length > inlineLimit ? await deps.prepare(bytes) : prepareMessage(bytes)
+      const routes = await Promise.all(message.localRecipients.map((r) => filter.route(message, r.account)))
+      const targets = message.localRecipients.flatMap((r, i) =>
+        routes[i] === 'discard' ? [] : [{ accountId: r.account.id, mailbox: routes[i] as 'inbox' | 'junk' }],
+      )
+      const remote = message.remoteRecipients
+      const outcome = await deps.store.deliver(
+        { prepared, receivedAt: message.receivedAt, mailFrom: message.mailFrom, targets },
+        () =>
+          remote.length === 0
+            ? undefined
+            : deps.queue.enqueue({
+                accountId: message.submitter?.id ?? null,
+                mailFrom: message.mailFrom,
+                recipients: remote,
+                blob: prepared.blob,
+                now: now(),
+              }),
+      )
+      const recipients: RecipientResult[] = message.localRecipients.map(({ account }) => {
+        const failed = outcome.failed.find((f) => f.accountId === account.id)
+        if (failed) {
+          const kind = failed.error.kind ?? 'temporary'
+          let permanent = false
+          if (kind === 'overQuota') {
+            const q = deps.store.quota(account.id)
+            permanent = q.limitBytes !== null && prepared.raw.length > q.limitBytes
+          }
+          return { account, status: 'refused', permanent, reason: failed.error.message, kind }
+        }
+        return { account, status: outcome.duplicates.includes(account.id) ? 'duplicate' : 'stored' }
+      })
+      return { recipients, ...(outcome.alongside !== undefined ? { queueId: outcome.alongside } : {}) }
+    },
+  }
+}
+
+export type DeliveryPipeline = ReturnType<typeof createDeliveryPipeline>

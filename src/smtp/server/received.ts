@@ -1,0 +1,39 @@
+// Trace headers added on arrival: Received (rfc5321#section-4.4) and, for submissions that lack
+// them, Message-ID and Date (rfc6409#section-8).
+import { randomId } from '../../lib/ids.ts'
+
+export interface TraceInfo {
+  helo: string
+  remoteAddress: string
+  hostname: string
+  /** ESMTP, ESMTPS, ESMTPSA, LMTP … (rfc3848). */
+  protocol: string
+  id: string
+  tls?: { protocol: string; cipher: string }
+  /** Only for a single recipient: naming several would disclose Bcc recipients. */
+  recipient?: string
+  date: Date
+}
+
+/** rfc5322 date-time, e.g. "Sat, 28 Nov 2026 23:52:00 +0000". */
+export function rfc5322Date(d: Date): string {
+  return d.toUTCString().replace('GMT', '+0000')
+}
+
+export function receivedHeader(t: TraceInfo): string {
+  const helo = t.helo.replace(/[^\x21-\x7e]/g, '').slice(0, 255) || 'unknown'
+  const ip = t.remoteAddress.includes(':') ? `IPv6:${t.remoteAddress}` : t.remoteAddress
+  const tls = t.tls ? `\r\n\t(using ${t.tls.protocol} with cipher ${t.tls.cipher})` : ''
+  const forPart = t.recipient ? `\r\n\tfor <${t.recipient}>` : ''
+  return `Received: from ${helo} ([${ip}])\r\n\tby ${t.hostname} (Postern) with ${t.protocol} id ${t.id}${tls}${forPart};\r\n\t${rfc5322Date(t.date)}\r\n`
+}
+
+/** The header fields a submitted message is missing (Message-ID, Date), ready to prepend. */
+export function missingSubmissionHeaders(raw: Uint8Array, hostname: string, date: Date): string[] {
+  const end = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).indexOf('\r\n\r\n')
+  const header = Buffer.from(raw.buffer, raw.byteOffset, end < 0 ? raw.byteLength : end).toString('latin1')
+  const out: string[] = []
+  if (!/^message-id:/im.test(header)) out.push(`Message-ID: <${randomId(20)}@${hostname}>\r\n`)
+  if (!/^date:/im.test(header)) out.push(`Date: ${rfc5322Date(date)}\r\n`)
+  return out
+}
