@@ -26,7 +26,7 @@ import {
   startListeners,
   type TlsMode,
 } from './net/index.ts'
-import { createQueueStore } from './queue/queue-store.ts'
+import { createQueueStore, type QueueStore } from './queue/queue-store.ts'
 import { startSmtpServices } from './smtp/server/index.ts'
 import { createMailStore, type MailStore } from './store/index.ts'
 import type { PreparedMessage } from './store/prepare-message.ts'
@@ -42,6 +42,7 @@ export interface Services {
   directory: Directory
   authenticator: Authenticator
   store: MailStore
+  queue: QueueStore
   events: EventBus
   tls: CertificateStore
   clock: Clock
@@ -135,7 +136,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clock,
       prepare: (bytes) => preparePool.run(bytes),
     })
-    const services: Services = { config, log, directory, authenticator, store, events, tls, clock }
+    const queue = createQueueStore(database.db)
+    const services: Services = { config, log, directory, authenticator, store, queue, events, tls, clock }
 
     const registry = options.protocols ?? builtinProtocols
     const specs: ListenerSpec[] = []
@@ -163,7 +165,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const listeners: ListenerHandle = await startListeners(specs, { log, tls, limits: config.limits })
     const pipeline = createDeliveryPipeline({
       store,
-      queue: createQueueStore(database.db),
+      queue,
       prepare: (b) => preparePool.run(b),
     })
     // A registered line protocol takes precedence (tests plug their own into these ports).

@@ -12,8 +12,8 @@ import { describeBindError, formatHostPort } from '../../net/bind-error.ts'
 import type { TlsContexts } from '../../tls/types.ts'
 import { Reply, smtpError } from '../proto/replies.ts'
 import { type DataDeps, handleData } from './data.ts'
-import { installEnhancedCodePassThrough } from './enhanced-codes.ts'
 import { RateLimiter } from './rate-limit.ts'
+import { installSmtpServerPatches } from './smtp-server-patches.ts'
 import { type RcptAddress, resolutionKey, type SmtpKind } from './types.ts'
 
 export type { SmtpKind } from './types.ts'
@@ -51,7 +51,7 @@ export async function startSmtpService(
   address: HostPort,
   deps: SmtpDeps,
 ): Promise<SmtpListener | undefined> {
-  installEnhancedCodePassThrough()
+  installSmtpServerPatches()
   const service = serviceOf[kind]
   const log = deps.log.child(service)
   const limits = deps.config.smtp

@@ -1,0 +1,260 @@
+// SMTP over real sockets: MX, submission (STARTTLS and implicit TLS) and LMTP, with the exact
+// replies a client sees, and what ends up in the store.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { LineClient, plainAuth } from '../helpers/line-client.ts'
+import { startTestServer, type TestServer } from '../helpers/server.ts'
+
+let server: TestServer
+let aliceId = 0
+let tinyId = 0
+
+beforeAll(async () => {
+  server = await startTestServer({
+    env: {
+      POSTERN_SMTP_MAX_RECIPIENTS: '3',
+      POSTERN_SMTP_MAX_MESSAGE_SIZE: '20000',
+    },
+  })
+  const { directory } = server.services
+  directory.domains.add('example.test')
+  aliceId = (await directory.accounts.add({ email: 'alice@example.test', password: 'alice-password' })).id
+  await directory.accounts.add({ email: 'bob@example.test', password: 'bob-password' })
+  tinyId = (
+    await directory.accounts.add({ email: 'tiny@example.test', password: 'tiny-password', quotaBytes: 3000 })
+  ).id
+  directory.aliases.add('team@example.test', 'alice@example.test')
+  directory.aliases.add('team@example.test', 'bob@example.test')
+  for (const a of directory.accounts.list()) await server.services.store.ensureAccount(a.id)
+})
+afterAll(() => server.close())
+
+async function connect(service: 'smtp' | 'submission' | 'submissions' | 'lmtp'): Promise<LineClient> {
+  const c = await LineClient.connect(server.port(service), { tls: service === 'submissions' })
+  const greeting = await c.reply()
+  expect(greeting[0]).toMatch(
+    new RegExp(`^220 mail\\.example\\.test ${service === 'lmtp' ? 'LMTP' : 'ESMTP'} Postern$`),
+  )
+  return c
+}
+
+function inbox(accountId: number) {
+  const box = server.services.store.findMailboxByRole(accountId, 'inbox')
+  if (!box) throw new Error('no inbox')
+  const list = server.services.store.mailboxMessages(box.id)
+  return list.map((m) => Buffer.from(server.services.store.raw(accountId, m.emailId)).toString())
+}
+
+async function send(c: LineClient, from: string, to: string[], body: string): Promise<string[]> {
+  const replies: string[] = []
+  replies.push(...(await c.command(`MAIL FROM:<${from}>`)))
+  for (const r of to) replies.push(...(await c.command(`RCPT TO:<${r}>`)))
+  const data = await c.command('DATA')
+  replies.push(...data)
+  if (!data[0]?.startsWith('354')) return replies
+  c.send(`${body.replaceAll('\n', '\r\n')}\r\n.`)
+  replies.push(...(await c.reply()))
+  return replies
+}
+
+describe('MX', () => {
+  test('EHLO advertises the extensions and the size limit', async () => {
+    const c = await connect('smtp')
+    expect(await c.command('EHLO client.example')).toEqual([
+      '250-mail.example.test Nice to meet you, [127.0.0.1]',
+      '250-PIPELINING',
+      '250-8BITMIME',
+      '250-SMTPUTF8',
+      '250-ENHANCEDSTATUSCODES',
+      '250-STARTTLS',
+      '250 SIZE 20000',
+    ])
+    c.close()
+  })
+
+  test('delivers to accounts through aliases and sub-addresses, with a Received header', async () => {
+    const c = await connect('smtp')
+    await c.command('EHLO client.example')
+    const before = inbox(aliceId).length
+    const replies = await send(
+      c,
+      'sender@remote.test',
+      ['alice+lists@example.test', 'team@example.test'],
+      'Subject: hi\nMessage-ID: <mx1@remote.test>\n\nHello',
+    )
+    expect(replies.slice(0, 4)).toEqual([
+      '250 2.1.0 Accepted',
+      '250 2.1.5 Accepted',
+      '250 2.1.5 Accepted',
+      '354 End data with <CR><LF>.<CR><LF>',
+    ])
+    expect(replies[4]).toMatch(/^250 2\.0\.0 OK queued as \w+$/)
+    const mail = inbox(aliceId)
+    expect(mail.length).toBe(before + 1)
+    expect(mail.at(-1)).toMatch(
+      /^Received: from client\.example \(\[127\.0\.0\.1\]\)\r\n\tby mail\.example\.test \(Postern\) with ESMTP id \w+;\r\n\t.+\r\nSubject: hi\r\n/,
+    )
+    expect(inbox(aliceId).at(-1)).toEndWith('\r\n\r\nHello\r\n')
+    c.close()
+  })
+
+  test('unknown users, relaying, too many recipients, oversize', async () => {
+    const c = await connect('smtp')
+    await c.command('EHLO client.example')
+    expect(await c.command('MAIL FROM:<sender@remote.test>')).toEqual(['250 2.1.0 Accepted'])
+    expect(await c.command('RCPT TO:<nobody@example.test>')).toEqual(['550 5.1.1 no such user here'])
+    expect(await c.command('RCPT TO:<someone@elsewhere.test>')).toEqual(['550 5.7.1 relaying denied'])
+    for (const r of ['alice@example.test', 'bob@example.test', 'team@example.test'])
+      expect((await c.command(`RCPT TO:<${r}>`))[0]).toStartWith('250')
+    expect((await c.command('RCPT TO:<tiny@example.test>'))[0]).toMatch(/^452 4\.5\.3 /)
+    expect(await c.command('RSET')).toEqual(['250 2.0.0 Flushed'])
+    expect((await c.command('MAIL FROM:<sender@remote.test> SIZE=30000'))[0]).toMatch(/^552 5\.3\.4 /)
+    const big = await send(
+      c,
+      'sender@remote.test',
+      ['alice@example.test'],
+      `Subject: big\n\n${'x'.repeat(25_000)}`,
+    )
+    expect(big.at(-1)).toMatch(/^552 5\.3\.4 /)
+    c.close()
+  })
+
+  test('SMTP smuggling: a lone LF or CR never ends DATA, and bare line ends are refused', async () => {
+    const c = await connect('smtp')
+    await c.command('EHLO client.example')
+    const before = inbox(aliceId).length
+    for (const trick of ['\n.\n', '\r.\n', '\n.\r\n', '\r\n.\n']) {
+      await c.command('MAIL FROM:<a@remote.test>')
+      await c.command('RCPT TO:<alice@example.test>')
+      expect(await c.command('DATA')).toEqual(['354 End data with <CR><LF>.<CR><LF>'])
+      c.send(
+        `Subject: smuggle\r\n\r\nbody${trick}MAIL FROM:<evil@remote.test>\r\nRCPT TO:<bob@example.test>\r\nDATA\r\n\r\nsmuggled\r\n.`,
+      )
+      expect(await c.reply()).toEqual(['550 5.5.2 bare <LF> or <CR> in message (rfc5321#section-2.3.8)'])
+    }
+    expect(inbox(aliceId).length).toBe(before)
+    c.close()
+  })
+
+  test('over quota: 452 4.2.2, or 552 5.2.2 when the message can never fit', async () => {
+    const c = await connect('smtp')
+    await c.command('EHLO client.example')
+    expect(
+      (await send(c, 'a@remote.test', ['tiny@example.test'], `Subject: fits\n\n${'y'.repeat(1500)}`)).at(-1),
+    ).toMatch(/^250 /)
+    expect(
+      (await send(c, 'a@remote.test', ['tiny@example.test'], `Subject: too much\n\n${'y'.repeat(1800)}`)).at(
+        -1,
+      ),
+    ).toBe('452 4.2.2 mailbox full, try again later')
+    expect(
+      (await send(c, 'a@remote.test', ['tiny@example.test'], `Subject: never\n\n${'y'.repeat(5000)}`)).at(-1),
+    ).toBe('552 5.2.2 mailbox full: the message is larger than the mailbox quota')
+    expect(inbox(tinyId)).toHaveLength(1)
+    c.close()
+  })
+
+  test('a retried message (same Message-ID and sender) is not stored twice', async () => {
+    const before = inbox(aliceId).length
+    for (let i = 0; i < 2; i++) {
+      const c = await connect('smtp')
+      await c.command('EHLO client.example')
+      expect(
+        (
+          await send(
+            c,
+            'retry@remote.test',
+            ['alice@example.test'],
+            'Subject: again\nMessage-ID: <retry-1@remote.test>\n\nsame',
+          )
+        ).at(-1),
+      ).toMatch(/^250 /)
+      c.close()
+    }
+    expect(inbox(aliceId).length).toBe(before + 1)
+  })
+
+  test('a delivery is announced on the change feed after commit', async () => {
+    const seen: number[] = []
+    const stop = server.services.events.subscribe(aliceId, (change) => seen.push(change.modseq))
+    const c = await connect('smtp')
+    await c.command('EHLO client.example')
+    await send(c, 'feed@remote.test', ['alice@example.test'], 'Subject: feed\n\nx')
+    stop()
+    c.close()
+    expect(seen).toEqual([server.services.store.modseq(aliceId)])
+  })
+})
+
+describe('submission', () => {
+  test('AUTH only after STARTTLS; sender must be the account; remote recipients are queued', async () => {
+    const c = await connect('submission')
+    const plain = await c.command('EHLO laptop')
+    expect(plain).toContain('250-STARTTLS')
+    expect(plain.join('\n')).not.toContain('AUTH')
+    expect(await c.command(`AUTH PLAIN ${plainAuth('alice@example.test', 'alice-password')}`)).toEqual([
+      '538 5.7.0 Error: Must issue a STARTTLS command first',
+    ])
+    expect(await c.command('STARTTLS')).toEqual(['220 2.0.0 Ready to start TLS'])
+    await c.startTls()
+    expect(await c.command('EHLO laptop')).toContain('250-AUTH PLAIN LOGIN')
+    expect(await c.command('MAIL FROM:<alice@example.test>')).toEqual([
+      '530 5.7.0 Error: authentication Required',
+    ])
+    expect(await c.command(`AUTH PLAIN ${plainAuth('alice@example.test', 'wrong-password')}`)).toEqual([
+      '535 5.7.8 authentication credentials invalid',
+    ])
+    expect(await c.command(`AUTH PLAIN ${plainAuth('alice@example.test', 'alice-password')}`)).toEqual([
+      '235 2.7.0 Authentication successful',
+    ])
+    expect(await c.command('MAIL FROM:<bob@example.test>')).toEqual([
+      '553 5.7.1 sender address is not one of yours',
+    ])
+    const replies = await send(
+      c,
+      'alice+sent@example.test',
+      ['friend@remote.test', 'bob@example.test'],
+      'Subject: out\n\nfrom alice',
+    )
+    expect(replies.at(-1)).toMatch(/^250 2\.0\.0 OK queued as /)
+    const queued = server.services.queue.list().at(-1)
+    expect(queued).toMatchObject({
+      mailFrom: 'alice+sent@example.test',
+      recipients: [{ address: 'friend@remote.test', status: 'queued' }],
+    })
+    const bobMail = inbox(server.services.directory.accounts.get('bob@example.test').id)
+    expect(bobMail.at(-1)).toMatch(
+      /\r\nMessage-ID: <\w+@mail\.example\.test>\r\nDate: .+\r\nSubject: out\r\n/,
+    )
+    expect(bobMail.at(-1)).toMatch(/with ESMTPSA id /)
+    c.close()
+  })
+
+  test('implicit TLS on submissions', async () => {
+    const c = await connect('submissions')
+    expect(await c.command('EHLO laptop')).toContain('250-AUTH PLAIN LOGIN')
+    expect(await c.command(`AUTH PLAIN ${plainAuth('bob@example.test', 'bob-password')}`)).toEqual([
+      '235 2.7.0 Authentication successful',
+    ])
+    expect((await send(c, 'bob@example.test', ['alice@example.test'], 'Subject: tls\n\nhi')).at(-1)).toMatch(
+      /^250 /,
+    )
+    c.close()
+  })
+})
+
+describe('LMTP', () => {
+  test('one reply per recipient', async () => {
+    const c = await connect('lmtp')
+    expect((await c.command('LHLO mta.local'))[0]).toBe('250-mail.example.test Nice to meet you, [127.0.0.1]')
+    await c.command('MAIL FROM:<x@remote.test>')
+    expect((await c.command('RCPT TO:<alice@example.test>'))[0]).toMatch(/^250 /)
+    expect((await c.command('RCPT TO:<tiny@example.test>'))[0]).toMatch(/^250 /)
+    expect(await c.command('DATA')).toEqual(['354 End data with <CR><LF>.<CR><LF>'])
+    c.send(`Subject: lmtp\r\n\r\n${'z'.repeat(2000)}\r\n.`)
+    const first = await c.reply()
+    const second = await c.reply()
+    expect(first[0]).toMatch(/^250 2\.0\.0 OK queued as /)
+    expect(second).toEqual(['452 4.2.2 mailbox full, try again later'])
+    c.close()
+  })
+})
