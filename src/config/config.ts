@@ -64,8 +64,6 @@ export interface Config {
     max_recipients: number
     /** Messages one client IP may send to the MX per minute. */
     messages_per_minute_per_ip: number
-    /** Bad commands before the server hangs up. */
-    max_command_errors: number
     /** What to do with a message that fails DMARC where the domain asks for p=reject. */
     dmarc_policy: 'reject' | 'quarantine' | 'accept'
   }
@@ -129,7 +127,6 @@ const schema: Record<string, Record<string, KeySpec>> = {
     max_message_size: { parse: parseSize, default: constant(50 * 1024 * 1024) },
     max_recipients: { parse: parseInteger(1, 100_000), default: constant(100) },
     messages_per_minute_per_ip: { parse: parseInteger(1, 1_000_000), default: constant(120) },
-    max_command_errors: { parse: parseInteger(1, 1000), default: constant(10) },
     dmarc_policy: {
       parse: parseEnum(['reject', 'quarantine', 'accept'] as const),
       default: constant('reject'),

@@ -185,6 +185,56 @@ describe('MX', () => {
   })
 })
 
+describe('limits', () => {
+  test('connections per address and messages per minute', async () => {
+    const limited = await startTestServer({
+      env: { POSTERN_LIMITS_MAX_CONNECTIONS_PER_IP: '2', POSTERN_SMTP_MESSAGES_PER_MINUTE_PER_IP: '2' },
+    })
+    try {
+      limited.services.directory.domains.add('example.test')
+      await limited.services.directory.accounts.add({
+        email: 'alice@example.test',
+        password: 'alice-password',
+      })
+      const open = async () => {
+        const c = await LineClient.connect(limited.port('smtp'))
+        return { c, greeting: await c.reply() }
+      }
+      const a = await open()
+      const b = await open()
+      const third = await open()
+      expect(a.greeting[0]).toMatch(/^220 /)
+      expect(b.greeting[0]).toMatch(/^220 /)
+      expect(third.greeting).toEqual(['421 4.7.0 too many connections from your address, try later'])
+      third.c.close()
+      b.c.close()
+      await a.c.command('EHLO client.example')
+      for (let i = 0; i < 2; i++)
+        expect(
+          (await send(a.c, 's@remote.test', ['alice@example.test'], `Subject: r${i}\n\nx`)).at(-1),
+        ).toMatch(/^250 /)
+      expect(await a.c.command('MAIL FROM:<s@remote.test>')).toEqual([
+        '450 4.7.1 too many messages from your address, slow down',
+      ])
+      a.c.close()
+      await Bun.sleep(100)
+      const again = await open()
+      expect(again.greeting[0]).toMatch(/^220 /)
+      again.c.close()
+    } finally {
+      await limited.close()
+    }
+  })
+
+  test('ten unknown commands end the session', async () => {
+    const c = await connect('smtp')
+    for (let i = 0; i < 9; i++)
+      expect(await c.command('FROB')).toEqual(['500 5.5.2 Error: command not recognized'])
+    expect(await c.command('FROB')).toEqual(['421 4.4.2 Error: too many unrecognized commands'])
+    expect(await c.line()).toBeNull()
+  })
+})
+
 describe('submission', () => {
   test('AUTH only after STARTTLS; sender must be the account; remote recipients are queued', async () => {
     const c = await connect('submission')

@@ -57,6 +57,8 @@ export async function startSmtpService(
   const limits = deps.config.smtp
   const rate = new RateLimiter(limits.messages_per_minute_per_ip, 60_000)
   const isSubmission = kind === 'submission' || kind === 'submissions'
+  const perIp = new Map<string, number>()
+  const counted = new Set<string>()
   const fallback = deps.tls.defaultPem()
   const server = new SMTPServer({
     name: deps.config.hostname,
@@ -84,7 +86,16 @@ export async function startSmtpService(
     logger: false,
 
     onConnect(session, cb) {
-      log.info('connect', { conn: session.id, ip: session.remoteAddress })
+      // smtp-server counts all connections (maxClients); this counts them per client address.
+      const ip = session.remoteAddress
+      const open = perIp.get(ip) ?? 0
+      if (open >= deps.config.limits.max_connections_per_ip) {
+        log.info('connection refused: too many from this address', { conn: session.id, ip })
+        return cb(smtpError(Reply.C421TooManyConnections))
+      }
+      perIp.set(ip, open + 1)
+      counted.add(session.id)
+      log.info('connect', { conn: session.id, ip })
       cb()
     },
 
@@ -130,6 +141,11 @@ export async function startSmtpService(
     },
 
     onClose(session) {
+      if (counted.delete(session.id)) {
+        const left = (perIp.get(session.remoteAddress) ?? 1) - 1
+        if (left <= 0) perIp.delete(session.remoteAddress)
+        else perIp.set(session.remoteAddress, left)
+      }
       log.debug('disconnect', { conn: session.id })
     },
   })
