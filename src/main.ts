@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
 // The composition root: `serve` builds the server from the config and runs it until SIGTERM/SIGINT;
 // every other command is a CLI command on the data directory.
-import { runCli } from './cli/index.ts'
+// The server and the CLI are loaded only when used: `serve` does not carry the importer, and a
+// CLI command does not start the listeners' libraries. (Memory on a small machine.)
 import { ConfigError, loadConfig } from './config/config.ts'
 import { createLogger } from './lib/log.ts'
-import { type RunningServer, startServer } from './server.ts'
+import type { RunningServer } from './server.ts'
 
 async function serve(argv: string[]): Promise<number> {
   const configIndex = argv.findIndex((a) => a === '--config' || a === '-c')
@@ -26,6 +27,7 @@ async function serve(argv: string[]): Promise<number> {
   const log = createLogger({ level: config.log.level })
   let server: RunningServer
   try {
+    const { startServer } = await import('./server.ts')
     server = await startServer({ config, log })
   } catch (err) {
     log.error(`cannot start: ${(err as Error).message}`, { err })
@@ -55,6 +57,7 @@ async function serve(argv: string[]): Promise<number> {
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'serve' || (argv.length >= 2 && argv[0]?.startsWith('-') && argv.includes('serve')))
     return serve(argv)
+  const { runCli } = await import('./cli/index.ts')
   return runCli(argv)
 }
 

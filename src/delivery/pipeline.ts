@@ -4,9 +4,8 @@
 // resolves.
 import type { ResolvedAccount } from '../directory/resolve.ts'
 import type { QueueStore } from '../queue/queue-store.ts'
-import type { MailStore } from '../store/index.ts'
+import { type MailStore, prepareHere } from '../store/index.ts'
 import type { PreparedMessage } from '../store/prepare-message.ts'
-import { prepareMessage } from '../store/prepare-message.ts'
 
 export interface InboundMessage {
   /** The message as received, CRLF line ends. */
@@ -49,13 +48,11 @@ export const passThroughFilter: FilterSeam = {
 export interface PipelineDeps {
   store: MailStore
   queue: QueueStore
-  /** Prepares bytes (Worker pool for big messages); default on this thread. */
+  /** Prepares bytes (the server's Worker pool); default on this thread. */
   prepare?: (bytes: Uint8Array) => Promise<PreparedMessage>
   filter?: FilterSeam
   now?: () => number
 }
-
-const inlineLimit = 256 * 1024
 
 export function createDeliveryPipeline(deps: PipelineDeps) {
   const filter = deps.filter ?? passThroughFilter
@@ -64,8 +61,7 @@ export function createDeliveryPipeline(deps: PipelineDeps) {
     async deliver(message: InboundMessage): Promise<DeliveryReport> {
       const header = Buffer.from(message.prependHeaders.join(''), 'latin1')
       const bytes = header.length > 0 ? Buffer.concat([header, message.raw]) : message.raw
-      const prepared =
-        deps.prepare && bytes.length > inlineLimit ? await deps.prepare(bytes) : prepareMessage(bytes)
+      const prepared = await (deps.prepare ?? prepareHere)(bytes)
       const routes = await Promise.all(message.localRecipients.map((r) => filter.route(message, r.account)))
       const targets = message.localRecipients.flatMap((r, i) =>
         routes[i] === 'discard' ? [] : [{ accountId: r.account.id, mailbox: routes[i] as 'inbox' | 'junk' }],

@@ -18,7 +18,7 @@ import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
 import { createMailboxes, type MailboxRow } from './mailboxes.ts'
 import { type AppendInput, createMessages } from './messages.ts'
-import { type PreparedMessage, prepareMessage } from './prepare-message.ts'
+import type { PreparedMessage } from './prepare-message.ts'
 import { createQuota } from './quota.ts'
 import { createReader } from './read.ts'
 import { prepareStatements } from './statements.ts'
@@ -33,8 +33,11 @@ export interface MailStoreDeps {
   prepare?: (bytes: Uint8Array) => Promise<PreparedMessage>
 }
 
-/** Messages up to this size are prepared on the calling thread: a Worker round trip costs more. */
-const inlinePrepareLimit = 256 * 1024
+/** Prepares on the calling thread, loading the MIME parser on first use. */
+export async function prepareHere(bytes: Uint8Array): Promise<PreparedMessage> {
+  const { prepareMessage } = await import('./prepare-message.ts')
+  return prepareMessage(bytes)
+}
 
 /** A new message as a client or a delivery gives it: raw bytes, before parsing. */
 export interface RawAppend {
@@ -139,10 +142,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
      * it is durable. Large messages are prepared off the event loop.
      */
     appendRaw: async (accountId: number, input: RawAppend) => {
-      const prepared =
-        prepare && input.bytes.length > inlinePrepareLimit
-          ? await prepare(input.bytes)
-          : prepareMessage(input.bytes)
+      const prepared = await (prepare ?? prepareHere)(input.bytes)
       return operate(accountId, (c) =>
         messages.append(c, {
           mailboxIds: input.mailboxIds,

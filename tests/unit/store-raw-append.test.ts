@@ -5,7 +5,7 @@ import { createMailStore } from '../../src/store/index.ts'
 import type { PreparedMessage } from '../../src/store/prepare-message.ts'
 import { kw, testStore } from '../helpers/store.ts'
 
-test('a large message is prepared in a worker; facts are stored and line ends normalised', async () => {
+test('messages are prepared in a worker; facts are stored and line ends normalised', async () => {
   const t = await testStore()
   const entry = workerEntry(
     'store/prepare-worker.ts',
@@ -40,14 +40,14 @@ test('a large message is prepared in a worker; facts are stored and line ends no
       keywords: kw(),
       receivedAt: 2,
     })
-    expect(viaWorker).toBe(1)
+    expect(viaWorker).toBe(2)
     const [bigRow, smallRow] = store.emails(t.accountId, [a.emailId, b.emailId])
     expect(bigRow).toMatchObject({ subject: 'groß', fromEmail: 'big@example.net', messageId: 'big@x' })
     expect(bigRow?.size).toBe(Buffer.from(big).length + big.split('\n').length - 1)
     expect(Buffer.from(store.raw(t.accountId, b.emailId)).toString()).toBe(small.replaceAll('\n', '\r\n'))
     expect(smallRow?.preview).toBe('hi')
     await Bun.sleep(120)
-    // The idle pool stopped its worker; the next large message starts one again.
+    // The idle pool stopped its worker; the next message starts one again.
     const c = await store.appendRaw(t.accountId, {
       mailboxIds: [inbox],
       bytes: Buffer.from(big.replace('big@x', 'big2@x')),
@@ -55,7 +55,7 @@ test('a large message is prepared in a worker; facts are stored and line ends no
       receivedAt: 3,
     })
     expect(store.emails(t.accountId, [c.emailId])[0]?.threadId).not.toBe(a.threadId)
-    expect(viaWorker).toBe(2)
+    expect(viaWorker).toBe(3)
   } finally {
     pool.close()
   }
