@@ -12,6 +12,7 @@ import { createAuthThrottle } from './directory/auth-throttle.ts'
 import { createDirectory, type Directory } from './directory/index.ts'
 import type { PasswordHasher } from './directory/passwords.ts'
 import { type Authenticator, createAuthenticator } from './directory/sasl/authenticator.ts'
+import { createSystemResolver, type Resolver } from './dns/index.ts'
 import { createEventBus, type EventBus } from './events/bus.ts'
 import { createHttpApp } from './http/app.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
@@ -85,6 +86,8 @@ export interface StartOptions {
   protocols?: ProtocolRegistry
   hasher?: PasswordHasher
   clock?: Clock
+  /** DNS for mail (SPF/DKIM/DMARC, MX); default: the servers of [dns], else the system's. */
+  resolver?: Resolver
 }
 
 export interface RunningServer {
@@ -179,6 +182,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       directory,
       authenticator,
       pipeline,
+      resolver: options.resolver ?? createSystemResolver({ servers: config.dns.servers }),
     })
 
     const app = createHttpApp({

@@ -1,6 +1,7 @@
 // Starts a whole Postern server in a temp directory with every listener on 127.0.0.1:0,
 // logging to memory and hashing passwords cheaply.
 import { buildConfig, type Config } from '../../src/config/config.ts'
+import { createMockResolver, type Resolver } from '../../src/dns/index.ts'
 import { createLogger, memorySink } from '../../src/lib/log.ts'
 import { type ProtocolRegistry, type RunningServer, startServer } from '../../src/server.ts'
 import { fastHasher, tempDir } from './db.ts'
@@ -17,7 +18,12 @@ export interface TestServer extends RunningServer {
 }
 
 export async function startTestServer(
-  options: { protocols?: ProtocolRegistry; env?: Record<string, string>; dataDir?: string } = {},
+  options: {
+    protocols?: ProtocolRegistry
+    env?: Record<string, string>
+    dataDir?: string
+    resolver?: Resolver
+  } = {},
 ): Promise<TestServer> {
   const dir = options.dataDir ? undefined : tempDir()
   const dataDir = options.dataDir ?? dir?.path ?? ''
@@ -52,6 +58,8 @@ export async function startTestServer(
     env,
     protocols: options.protocols,
     hasher: fastHasher,
+    // Tests never touch real DNS: an empty mock unless the test brings its records.
+    resolver: options.resolver ?? createMockResolver({}),
   })
   return {
     ...server,

@@ -5,19 +5,27 @@ import { afterAll, beforeAll, expect, test } from 'bun:test'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { openDatabase } from '../../src/db/client.ts'
+import { createMockResolver } from '../../src/dns/index.ts'
+import { type DnsResponder, startDnsResponder } from '../fixtures/mailauth/dns-responder.ts'
 import { tempDir } from '../helpers/db.ts'
-import { bunPath, freePorts, ProcessOutput, repoRoot, run } from '../helpers/process.ts'
+import { bunPath, freePorts, ProcessOutput, repoRoot, run, runAsync } from '../helpers/process.ts'
 
 const work = tempDir()
 let env: Record<string, string>
 let ports: Record<string, number>
 let proc: ReturnType<typeof Bun.spawn>
+// The server's DNS (SPF/DKIM/DMARC on inbound mail) is a local responder: tests never touch real DNS.
+let dns: DnsResponder
 
 beforeAll(async () => {
+  dns = await startDnsResponder(
+    createMockResolver({ 'remote.test': { TXT: [['v=spf1 ip4:127.0.0.1 -all']] } }),
+  )
   const [smtp = 0, submission = 0, submissions = 0, http = 0] = await freePorts(4)
   ports = { smtp, submission, submissions, http }
   env = {
     POSTERN_DATA_DIR: join(work.path, 'data'),
+    POSTERN_DNS_SERVERS: `127.0.0.1:${dns.port}`,
     POSTERN_HOSTNAME: 'mail.example.test',
     POSTERN_ADMIN_PASSWORD: 'admin-password',
     POSTERN_SMTP_MAX_MESSAGE_SIZE: '100000',
@@ -47,13 +55,15 @@ beforeAll(async () => {
     proc as { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> },
   ).waitFor(/postern started/)
 })
-afterAll(() => {
+afterAll(async () => {
   proc.kill('SIGKILL')
+  await dns.close()
   work.remove()
 })
 
+// Clients run without blocking: this process also answers the server's DNS queries.
 function swaks(...args: string[]) {
-  return run(['swaks', '--timeout', '10', ...args])
+  return runAsync(['swaks', '--timeout', '10', ...args])
 }
 
 function subjects(): string[] {
@@ -67,8 +77,8 @@ function subjects(): string[] {
   }
 }
 
-test('swaks: MX delivery, unknown user, relay, oversize', () => {
-  const ok = swaks(
+test('swaks: MX delivery, unknown user, relay, oversize', async () => {
+  const ok = await swaks(
     '--server',
     `127.0.0.1:${ports.smtp}`,
     '--to',
@@ -81,7 +91,7 @@ test('swaks: MX delivery, unknown user, relay, oversize', () => {
   expect(ok.code).toBe(0)
   expect(ok.stdout).toMatch(/<- {2}250 2\.0\.0 OK queued as /)
   expect(subjects()).toContain('via swaks MX')
-  const unknown = swaks(
+  const unknown = await swaks(
     '--server',
     `127.0.0.1:${ports.smtp}`,
     '--to',
@@ -90,7 +100,7 @@ test('swaks: MX delivery, unknown user, relay, oversize', () => {
     'sender@remote.test',
   )
   expect(unknown.stdout).toContain('<** 550 5.1.1 no such user here')
-  const relay = swaks(
+  const relay = await swaks(
     '--server',
     `127.0.0.1:${ports.smtp}`,
     '--to',
@@ -101,7 +111,7 @@ test('swaks: MX delivery, unknown user, relay, oversize', () => {
   expect(relay.stdout).toContain('<** 550 5.7.1 relaying denied')
   const bodyFile = join(work.path, 'big-body.txt')
   writeFileSync(bodyFile, `${'x'.repeat(998)}\r\n`.repeat(150))
-  const big = swaks(
+  const big = await swaks(
     '--server',
     `127.0.0.1:${ports.smtp}`,
     '--to',
@@ -115,8 +125,8 @@ test('swaks: MX delivery, unknown user, relay, oversize', () => {
   expect(big.stdout).toMatch(/<\*\* 552 5\.3\.4 /)
 })
 
-test('swaks: submission as the user over STARTTLS (587) and implicit TLS (465)', () => {
-  const starttls = swaks(
+test('swaks: submission as the user over STARTTLS (587) and implicit TLS (465)', async () => {
+  const starttls = await swaks(
     '--server',
     `127.0.0.1:${ports.submission}`,
     '--tls',
@@ -135,7 +145,7 @@ test('swaks: submission as the user over STARTTLS (587) and implicit TLS (465)',
   )
   expect(starttls.stdout).toContain('<~  235 2.7.0 Authentication successful')
   expect(starttls.stdout).toMatch(/<~ {2}250 2\.0\.0 OK queued as /)
-  const implicit = swaks(
+  const implicit = await swaks(
     '--server',
     `127.0.0.1:${ports.submissions}`,
     '--tlsc',
@@ -153,7 +163,7 @@ test('swaks: submission as the user over STARTTLS (587) and implicit TLS (465)',
     'via swaks 465',
   )
   expect(implicit.stdout).toMatch(/<~ {2}250 2\.0\.0 OK queued as /)
-  const spoof = swaks(
+  const spoof = await swaks(
     '--server',
     `127.0.0.1:${ports.submissions}`,
     '--tlsc',
@@ -172,7 +182,7 @@ test('swaks: submission as the user over STARTTLS (587) and implicit TLS (465)',
   expect(subjects()).toEqual(expect.arrayContaining(['via swaks 587', 'via swaks 465']))
 })
 
-test('python3 smtplib: STARTTLS, login, send; relay refused without login', () => {
+test('python3 smtplib: STARTTLS, login, send; relay refused without login', async () => {
   const script = `
 import smtplib, ssl, sys
 ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
@@ -191,7 +201,7 @@ except smtplib.SMTPRecipientsRefused as e:
     print(code, msg.decode())
 mx.quit()
 `
-  const r = run(['python3', '-c', script])
+  const r = await runAsync(['python3', '-c', script])
   expect(r.stderr).toBe('')
   expect(r.stdout.trim()).toBe('550 5.7.1 relaying denied')
   expect(subjects()).toContain('via smtplib')

@@ -7,16 +7,11 @@ import type { ResolvedAccount } from '../../directory/resolve.ts'
 import { randomId } from '../../lib/ids.ts'
 import type { Logger } from '../../lib/log.ts'
 import { hasBareLineEnd, Reply, smtpError } from '../proto/replies.ts'
+import { withoutForgedResults } from './inbound-check.ts'
 import { missingSubmissionHeaders, receivedHeader } from './received.ts'
-import { type RcptAddress, resolutionKey, type SmtpKind } from './types.ts'
+import { type InboundCheck, type RcptAddress, resolutionKey, type SmtpKind } from './types.ts'
 
-/** The result of checking SPF/DKIM/DMARC/ARC on an inbound message. */
-export interface InboundCheck {
-  /** Header fields to prepend (Authentication-Results …), each ending CRLF. */
-  headers: string[]
-  disposition: 'accept' | 'quarantine' | 'reject'
-  dmarcDomain?: string
-}
+export type { InboundCheck } from './types.ts'
 
 export interface DataDeps {
   hostname: string
@@ -50,7 +45,7 @@ export async function handleData(
   deps: DataDeps,
   log: Logger,
 ): Promise<DataReply> {
-  const raw = await readAll(stream)
+  let raw: Uint8Array = await readAll(stream)
   if (stream.sizeExceeded) return {} // smtp-server answers 552 5.3.4 itself (rejectOversized)
   if (hasBareLineEnd(raw)) return { error: smtpError(Reply.C550BareLineFeed) }
   const now = new Date(deps.now?.() ?? Date.now())
@@ -72,6 +67,7 @@ export async function handleData(
   let quarantine = false
   const isSubmission = kind === 'submission' || kind === 'submissions'
   if (!isSubmission && deps.checkInbound) {
+    raw = withoutForgedResults(raw, deps.hostname)
     const check = await deps.checkInbound({
       raw,
       remoteAddress: session.remoteAddress,
@@ -83,9 +79,10 @@ export async function handleData(
     quarantine = check.disposition === 'quarantine'
     headers.push(...check.headers)
   }
+  // Ours go on top (rfc5321#section-4.4, rfc8601#section-5): authentication results first, then Received.
   const id = randomId(12)
   const tls = (session as { secure?: boolean }).secure ? tlsOf(session) : undefined
-  headers.unshift(
+  headers.push(
     receivedHeader({
       helo: session.hostNameAppearsAs ?? '',
       remoteAddress: session.remoteAddress,

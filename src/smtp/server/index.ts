@@ -4,9 +4,10 @@ import type { HostPort } from '../../config/values.ts'
 import type { DeliveryPipeline } from '../../delivery/pipeline.ts'
 import type { Directory } from '../../directory/index.ts'
 import type { Authenticator } from '../../directory/sasl/authenticator.ts'
+import type { Resolver } from '../../dns/index.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { TlsContexts } from '../../tls/types.ts'
-import type { InboundCheck } from './data.ts'
+import { createInboundCheck } from './inbound-check.ts'
 import { type SmtpListener, startSmtpService } from './smtp-service.ts'
 import type { SmtpKind } from './types.ts'
 
@@ -17,12 +18,8 @@ export interface SmtpServicesDeps {
   directory: Directory
   authenticator: Authenticator
   pipeline: DeliveryPipeline
-  checkInbound?: (input: {
-    raw: Uint8Array
-    remoteAddress: string
-    helo: string
-    mailFrom: string
-  }) => Promise<InboundCheck>
+  /** DNS for SPF/DKIM/DMARC/ARC on inbound mail; without it inbound mail is not checked. */
+  resolver?: Resolver
 }
 
 export interface SmtpServices {
@@ -48,7 +45,7 @@ export async function startSmtpServices(deps: SmtpServicesDeps): Promise<SmtpSer
       tls: deps.tls,
       hostname: deps.config.hostname,
       pipeline: deps.pipeline,
-      ...(deps.checkInbound ? { checkInbound: deps.checkInbound } : {}),
+      ...(deps.resolver ? { checkInbound: createInboundCheck(deps.config, deps.resolver) } : {}),
       resolve: (a) => deps.directory.resolver.resolve(a),
       isLocalDomain: (d) => deps.directory.domains.isLocal(d),
       async authenticate(user, password, ctx) {

@@ -73,7 +73,8 @@ export async function startSmtpService(
     maxRecipients: limits.max_recipients,
     maxClients: deps.config.limits.max_connections,
     socketTimeout: 5 * 60_000,
-    closeTimeout: 30_000,
+    // On shutdown, sessions get the configured grace period to finish, then are cut.
+    closeTimeout: deps.config.limits.shutdown_grace_seconds * 1000,
     disableReverseLookup: true,
     hideENHANCEDSTATUSCODES: false,
     hideDSN: true,
