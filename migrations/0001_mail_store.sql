@@ -1,3 +1,13 @@
+CREATE TABLE `recent_deliveries` (
+	`account_id` integer NOT NULL,
+	`key` text NOT NULL,
+	`email_id` integer NOT NULL,
+	`at` integer NOT NULL,
+	PRIMARY KEY(`account_id`, `key`),
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `recent_deliveries_at_idx` ON `recent_deliveries` (`at`);--> statement-breakpoint
 CREATE TABLE `blobs` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`hash` text NOT NULL,
@@ -19,6 +29,15 @@ CREATE TABLE `changes` (
 );
 --> statement-breakpoint
 CREATE INDEX `changes_account_modseq_idx` ON `changes` (`account_id`,`kind`,`modseq`);--> statement-breakpoint
+CREATE TABLE `email_facts` (
+	`email_id` integer PRIMARY KEY NOT NULL,
+	`envelope` text NOT NULL,
+	`bodystructure` text NOT NULL,
+	`body` text NOT NULL,
+	`meta` text NOT NULL,
+	FOREIGN KEY (`email_id`) REFERENCES `emails`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
 CREATE TABLE `emails` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
 	`account_id` integer NOT NULL,
@@ -36,10 +55,6 @@ CREATE TABLE `emails` (
 	`from_email` text DEFAULT '' NOT NULL,
 	`preview` text DEFAULT '' NOT NULL,
 	`has_attachment` integer DEFAULT false NOT NULL,
-	`envelope` text NOT NULL,
-	`bodystructure` text NOT NULL,
-	`body` text NOT NULL,
-	`meta` text NOT NULL,
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`blob_id`) REFERENCES `blobs`(`id`) ON UPDATE no action ON DELETE no action
 );
@@ -78,6 +93,20 @@ CREATE TABLE `vanished` (
 );
 --> statement-breakpoint
 CREATE INDEX `vanished_modseq_idx` ON `vanished` (`mailbox_id`,`modseq`);--> statement-breakpoint
+CREATE TABLE `imports` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`account_id` integer NOT NULL,
+	`source` text NOT NULL,
+	`kind` text NOT NULL,
+	`position` integer DEFAULT 0 NOT NULL,
+	`imported` integer DEFAULT 0 NOT NULL,
+	`skipped` integer DEFAULT 0 NOT NULL,
+	`is_complete` integer DEFAULT false NOT NULL,
+	`updated_at` integer NOT NULL,
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE UNIQUE INDEX `imports_account_source_unique` ON `imports` (`account_id`,`source`,`kind`);--> statement-breakpoint
 CREATE TABLE `mail_accounts` (
 	`account_id` integer PRIMARY KEY NOT NULL,
 	`modseq` integer DEFAULT 0 NOT NULL,
@@ -111,17 +140,28 @@ CREATE TABLE `mailboxes` (
 CREATE UNIQUE INDEX `mailboxes_account_path_unique` ON `mailboxes` (`account_id`,`path`);--> statement-breakpoint
 CREATE UNIQUE INDEX `mailboxes_account_role_unique` ON `mailboxes` (`account_id`,`role`) WHERE role IS NOT NULL;--> statement-breakpoint
 CREATE INDEX `mailboxes_parent_idx` ON `mailboxes` (`parent_id`);--> statement-breakpoint
-CREATE TABLE `imports` (
+CREATE TABLE `queued_messages` (
 	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
-	`account_id` integer NOT NULL,
-	`source` text NOT NULL,
-	`kind` text NOT NULL,
-	`position` integer DEFAULT 0 NOT NULL,
-	`imported` integer DEFAULT 0 NOT NULL,
-	`skipped` integer DEFAULT 0 NOT NULL,
-	`is_complete` integer DEFAULT false NOT NULL,
-	`updated_at` integer NOT NULL,
-	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
+	`account_id` integer,
+	`blob_id` integer NOT NULL,
+	`mail_from` text NOT NULL,
+	`size` integer NOT NULL,
+	`created_at` integer NOT NULL,
+	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE set null,
+	FOREIGN KEY (`blob_id`) REFERENCES `blobs`(`id`) ON UPDATE no action ON DELETE no action
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `imports_account_source_unique` ON `imports` (`account_id`,`source`,`kind`);
+CREATE INDEX `queued_messages_created_idx` ON `queued_messages` (`created_at`);--> statement-breakpoint
+CREATE TABLE `queued_recipients` (
+	`id` integer PRIMARY KEY AUTOINCREMENT NOT NULL,
+	`message_id` integer NOT NULL,
+	`address` text NOT NULL,
+	`status` text DEFAULT 'queued' NOT NULL,
+	`attempts` integer DEFAULT 0 NOT NULL,
+	`next_attempt_at` integer NOT NULL,
+	`last_error` text,
+	FOREIGN KEY (`message_id`) REFERENCES `queued_messages`(`id`) ON UPDATE no action ON DELETE cascade
+);
+--> statement-breakpoint
+CREATE INDEX `queued_recipients_next_idx` ON `queued_recipients` (`status`,`next_attempt_at`);--> statement-breakpoint
+CREATE INDEX `queued_recipients_message_idx` ON `queued_recipients` (`message_id`);

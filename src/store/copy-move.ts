@@ -3,7 +3,7 @@
 // email sharing the stored bytes is made, as IMAP requires a new message.
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { emails, mailboxMessages } from '../db/schema/index.ts'
+import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import type { BlobStore } from './blobs.ts'
 import type { ChangeSet } from './change-set.ts'
@@ -49,6 +49,11 @@ export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quo
       .values({ ...rest, modseq: changes.modseq })
       .returning({ id: emails.id, flags: emails.flags, size: emails.size })
       .get()
+    const facts = db.select().from(emailFacts).where(eq(emailFacts.emailId, emailId)).get()
+    if (facts)
+      db.insert(emailFacts)
+        .values({ ...facts, emailId: row.id })
+        .run()
     quota.add(changes.accountId, e.size, 1)
     changes.record('email', row.id, 'created')
     changes.record('thread', e.threadId, 'updated')

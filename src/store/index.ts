@@ -237,6 +237,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     mailboxMessages: reader.mailboxMessages,
     envelopes: reader.envelopes,
     emails: reader.emails,
+    facts: reader.facts,
     mailboxIdsOf: reader.mailboxIdsOf,
     raw: reader.raw,
     quota: (accountId: number) => quota.usage(accountId),

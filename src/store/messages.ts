@@ -84,12 +84,15 @@ export function createMessages({ db, blobs, quota, threads, statements }: Messag
         fromEmail: f.fromEmail,
         preview: f.preview,
         hasAttachment: f.hasAttachment ? 1 : 0,
+      })
+      if (!row) throw new Error('email insert returned nothing')
+      statements.factsInsert.run({
+        emailId: row.id,
         envelope: JSON.stringify(f.envelope),
         bodystructure: JSON.stringify(f.bodystructure),
         body: JSON.stringify(f.body),
         meta: JSON.stringify(f.meta),
       })
-      if (!row) throw new Error('email insert returned nothing')
       const threadId = existingThread ?? row.id
       if (existingThread === undefined) statements.emailSetThread.run({ threadId, id: row.id })
       threads.remember(changes, f, threadId, existingThread === undefined)

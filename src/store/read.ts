@@ -2,7 +2,7 @@
 // MODSEQ), the stored facts of emails, and the raw bytes.
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { emails, mailboxMessages } from '../db/schema/index.ts'
+import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import type { BlobStore } from './blobs.ts'
 
@@ -19,6 +19,7 @@ export interface MailboxMessage {
 }
 
 export type StoredEmail = typeof emails.$inferSelect
+export type StoredFacts = typeof emailFacts.$inferSelect
 
 export function createReader(db: Db, blobs: BlobStore) {
   return {
@@ -41,7 +42,7 @@ export function createReader(db: Db, blobs: BlobStore) {
         .all()
     },
 
-    /** Stored emails by id (all facts), in the order of `ids`; missing ones are left out. */
+    /** Stored emails by id (without the IMAP/JMAP facts: see facts()), in the order of `ids`; missing ones are left out. */
     emails(accountId: number, ids: number[]): StoredEmail[] {
       const byId = new Map<number, StoredEmail>()
       const unique = [...new Set(ids)]
@@ -57,6 +58,29 @@ export function createReader(db: Db, blobs: BlobStore) {
       return ids.flatMap((id) => byId.get(id) ?? [])
     },
 
+    /** ENVELOPE, BODYSTRUCTURE, BODY and JMAP facts (JSON text) of emails, in the order of `ids`. */
+    facts(accountId: number, ids: number[]): StoredFacts[] {
+      const byId = new Map<number, StoredFacts>()
+      const unique = [...new Set(ids)]
+      for (let i = 0; i < unique.length; i += 5000) {
+        for (const row of db
+          .select({
+            emailId: emailFacts.emailId,
+            envelope: emailFacts.envelope,
+            bodystructure: emailFacts.bodystructure,
+            body: emailFacts.body,
+            meta: emailFacts.meta,
+          })
+          .from(emailFacts)
+          .innerJoin(emails, eq(emails.id, emailFacts.emailId))
+          .where(and(eq(emails.accountId, accountId), inArray(emailFacts.emailId, unique.slice(i, i + 5000))))
+          .all()) {
+          byId.set(row.emailId, row)
+        }
+      }
+      return ids.flatMap((id) => byId.get(id) ?? [])
+    },
+
     /** Envelope and flags of a mailbox's messages in UID order (a mail client's message list). */
     envelopes(
       mailboxId: number,
@@ -66,11 +90,12 @@ export function createReader(db: Db, blobs: BlobStore) {
           uid: mailboxMessages.uid,
           flags: emails.flags,
           keywords: emails.keywords,
-          envelope: emails.envelope,
+          envelope: emailFacts.envelope,
           size: emails.size,
         })
         .from(mailboxMessages)
         .innerJoin(emails, eq(emails.id, mailboxMessages.emailId))
+        .innerJoin(emailFacts, eq(emailFacts.emailId, mailboxMessages.emailId))
         .where(eq(mailboxMessages.mailboxId, mailboxId))
         .orderBy(asc(mailboxMessages.uid))
         .all()

@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts'
 import {
   accounts,
   blobs,
+  emailFacts,
   emails,
   mailAccounts,
   mailboxes,
@@ -49,12 +50,18 @@ export function prepareStatements(db: Db) {
         fromEmail: p('fromEmail'),
         preview: p('preview'),
         hasAttachment: p('hasAttachment'),
+      })
+      .returning({ id: emails.id })
+      .prepare(),
+    factsInsert: db
+      .insert(emailFacts)
+      .values({
+        emailId: p('emailId'),
         envelope: p('envelope'),
         bodystructure: p('bodystructure'),
         body: p('body'),
         meta: p('meta'),
       })
-      .returning({ id: emails.id })
       .prepare(),
     emailSetThread: db
       .update(emails)

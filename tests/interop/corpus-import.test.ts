@@ -47,7 +47,9 @@ test('every corpus message imports, with the facts a fresh parse gives', () => {
   try {
     db.sqlite.exec('PRAGMA wal_checkpoint(TRUNCATE)')
     const rows = db.sqlite
-      .query('SELECT id, envelope, bodystructure, size FROM emails ORDER BY id')
+      .query(
+        'SELECT e.id, f.envelope, f.bodystructure, e.size FROM emails e JOIN email_facts f ON f.email_id = e.id ORDER BY e.id',
+      )
       .all() as {
       id: number
       envelope: string

@@ -198,7 +198,11 @@ describe('copy, move, expunge', () => {
     const c2 = await t.store.copy(t.accountId, inbox, [1, 7], archive)
     expect(c2.mapping).toEqual([[1, 2]])
     expect(t.store.quota(t.accountId).usedMessages).toBe(2)
-    expect(t.store.mailboxMessages(archive).map((m) => m.emailId)[1]).not.toBe(a.emailId)
+    const duplicateId = t.store.mailboxMessages(archive).map((m) => m.emailId)[1] ?? 0
+    expect(duplicateId).not.toBe(a.emailId)
+    const [original, copy] = t.store.facts(t.accountId, [a.emailId, duplicateId])
+    expect(copy?.envelope).toBe(original?.envelope ?? 'missing')
+    expect(copy?.emailId).toBe(duplicateId)
   })
 
   test('move removes from the source with VANISHED bookkeeping', async () => {

@@ -45,14 +45,6 @@ export const emails = sqliteTable(
     fromEmail: text('from_email').notNull().default(''),
     preview: text('preview').notNull().default(''),
     hasAttachment: integer('has_attachment', { mode: 'boolean' }).notNull().default(false),
-    /** IMAP ENVELOPE, JSON of mail/ ImapValue. */
-    envelope: text('envelope').notNull(),
-    /** IMAP BODYSTRUCTURE, JSON of mail/ ImapValue. */
-    bodystructure: text('bodystructure').notNull(),
-    /** IMAP BODY (non-extensible), JSON of mail/ ImapValue. */
-    body: text('body').notNull(),
-    /** JSON: MIME part tree with byte offsets and the JMAP header fields and body lists. */
-    meta: text('meta').notNull(),
   },
   (t) => [
     index('emails_account_received_idx').on(t.accountId, t.receivedAt),
@@ -61,6 +53,24 @@ export const emails = sqliteTable(
     index('emails_blob_idx').on(t.blobId),
   ],
 )
+
+/**
+ * What FETCH BODYSTRUCTURE/ENVELOPE and JMAP Email/get serve, computed once at delivery. Kept
+ * apart from `emails` so the rows that listings and flag updates touch stay narrow.
+ */
+export const emailFacts = sqliteTable('email_facts', {
+  emailId: integer('email_id')
+    .primaryKey()
+    .references(() => emails.id, { onDelete: 'cascade' }),
+  /** IMAP ENVELOPE, JSON of mail/ ImapValue. */
+  envelope: text('envelope').notNull(),
+  /** IMAP BODYSTRUCTURE, JSON of mail/ ImapValue. */
+  bodystructure: text('bodystructure').notNull(),
+  /** IMAP BODY (non-extensible), JSON of mail/ ImapValue. */
+  body: text('body').notNull(),
+  /** JSON: MIME part tree with byte offsets, and the JMAP header fields and body lists. */
+  meta: text('meta').notNull(),
+})
 
 /** An email's place in a mailbox: its IMAP UID there. */
 export const mailboxMessages = sqliteTable(
