@@ -229,6 +229,15 @@ describe('limits', () => {
     }
   })
 
+  test('a command line over the limit ends the session', async () => {
+    const c = await connect('smtp')
+    await c.command('EHLO client.example')
+    expect(await c.command(`MAIL FROM:<${'a'.repeat(9000)}@remote.test>`)).toEqual([
+      '421 4.4.2 Error: Command line too long',
+    ])
+    expect(await c.line()).toBeNull()
+  })
+
   test('ten unknown commands end the session', async () => {
     const c = await connect('smtp')
     for (let i = 0; i < 9; i++)

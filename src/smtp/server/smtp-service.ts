@@ -71,6 +71,9 @@ export async function startSmtpService(
     size: limits.max_message_size,
     rejectOversized: true,
     maxRecipients: limits.max_recipients,
+    // rfc5321#section-4.5.3.1.4 sets 512 octets, raised by extensions (AUTH initial responses,
+    // rfc4954#section-4); a longer line ends the session with 421.
+    maxCommandLength: 8192,
     maxClients: deps.config.limits.max_connections,
     socketTimeout: 5 * 60_000,
     // On shutdown, sessions get the configured grace period to finish, then are cut.
