@@ -94,7 +94,7 @@ describe('MX', () => {
       /^Authentication-Results: mail\.example\.test;\r\n dkim=none \(message not signed\);\r\n spf=none /,
     )
     expect(mail.at(-1)).toMatch(
-      /\r\nReceived-SPF: none [^]+?\r\nReceived: from client\.example \(\[127\.0\.0\.1\]\)\r\n\tby mail\.example\.test \(Postern\) with ESMTP id \w+;\r\n\t.+\r\nSubject: hi\r\n/,
+      /\r\nReceived-SPF: none [\s\S]+?\r\nReceived: from client\.example \(\[127\.0\.0\.1\]\)\r\n\tby mail\.example\.test \(Postern\) with ESMTP id \w+;\r\n\t.+\r\nSubject: hi\r\n/,
     )
     expect(inbox(aliceId).at(-1)).toEndWith('\r\n\r\nHello\r\n')
     c.close()
