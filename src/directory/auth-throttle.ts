@@ -1,17 +1,12 @@
 // Failed-authentication throttling per client IP: after a few failures each attempt waits a
 // growing delay, and past a limit the IP is banned for a while. Shared by every protocol.
 // Kept in memory: a restart forgives, which is acceptable for a single node.
+import type { Config } from '../config/config.ts'
 import type { Clock } from '../lib/clock.ts'
 import type { Logger } from '../lib/log.ts'
 
-export interface ThrottlePolicy {
-  throttle_after: number
-  throttle_delay_ms: number
-  throttle_max_delay_ms: number
-  ban_after: number
-  ban_seconds: number
-  window_seconds: number
-}
+/** The `[auth]` section of the config. */
+export type ThrottlePolicy = Config['auth']
 
 interface Record {
   failures: number
