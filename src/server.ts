@@ -12,7 +12,7 @@ import { createAuthThrottle } from './directory/auth-throttle.ts'
 import { createDirectory, type Directory } from './directory/index.ts'
 import type { PasswordHasher } from './directory/passwords.ts'
 import { type Authenticator, createAuthenticator } from './directory/sasl/authenticator.ts'
-import { createSystemResolver, type Resolver } from './dns/index.ts'
+import { createCachingResolver, createSystemResolver, type Resolver } from './dns/index.ts'
 import { createEventBus, type EventBus } from './events/bus.ts'
 import { createHttpApp } from './http/app.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
@@ -29,7 +29,7 @@ import {
 } from './net/index.ts'
 import { createQueueStore, type QueueStore } from './queue/queue-store.ts'
 import { startSmtpServices } from './smtp/server/index.ts'
-import { createMailStore, type MailStore } from './store/index.ts'
+import { createMailStore, type MailStore, prepareHere } from './store/index.ts'
 import type { PreparedMessage } from './store/prepare-message.ts'
 import { createCertificateStore } from './tls/store.ts'
 import type { CertificateStore } from './tls/types.ts'
@@ -75,6 +75,9 @@ export const serviceTlsMode: Record<TcpService, TlsMode> = {
 
 /** Services served by smtp-server (it needs the raw sockets), not by the line-protocol registry. */
 const smtpServices = new Set<string>(['smtp', 'submission', 'submissions', 'lmtp'])
+
+/** Messages larger than this are parsed in a Worker. */
+const inlinePrepareLimit = 256 * 1024
 
 /** The protocols this version implements; each later issue adds its own. */
 export const builtinProtocols: ProtocolRegistry = {}
@@ -128,6 +131,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const authenticator = createAuthenticator({ accounts: directory.accounts, throttle, log })
     const writer = createWriter(database.sqlite, (err) => log.error('after-commit hook failed', { err }))
     const events = createEventBus((err) => log.error('change listener failed', { err }))
+    // Small messages are parsed on this thread (the parser loads on first use); a Worker costs a
+    // second JavaScript heap, worth it only for a big message that would stall other clients.
+    const prepare = (bytes: Uint8Array) =>
+      bytes.length > inlinePrepareLimit ? preparePool.run(bytes) : prepareHere(bytes)
     const preparePool = createWorkerPool<Uint8Array, PreparedMessage>(
       workerEntry('store/prepare-worker.ts', import.meta.url, './store/prepare-worker.ts'),
       Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)),
@@ -137,7 +144,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       writer,
       bus: events,
       clock,
-      prepare: (bytes) => preparePool.run(bytes),
+      prepare,
     })
     const queue = createQueueStore(database.db)
     const services: Services = { config, log, directory, authenticator, store, queue, events, tls, clock }
@@ -169,7 +176,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const pipeline = createDeliveryPipeline({
       store,
       queue,
-      prepare: (b) => preparePool.run(b),
+      prepare,
     })
     // A registered line protocol takes precedence (tests plug their own into these ports).
     const smtpListen = Object.fromEntries(
@@ -182,7 +189,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       directory,
       authenticator,
       pipeline,
-      resolver: options.resolver ?? createSystemResolver({ servers: config.dns.servers }),
+      resolver:
+        options.resolver ?? createCachingResolver(createSystemResolver({ servers: config.dns.servers })),
     })
 
     const app = createHttpApp({

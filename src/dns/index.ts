@@ -1,6 +1,7 @@
 // DNS for mail: the Resolver interface, the system (stub) resolver, the mock for tests, and the
 // function shape that mailauth takes.
 
+export { type CacheOptions, createCachingResolver } from './cache.ts'
 export {
   createMockResolver,
   type MockQuery,

@@ -6,13 +6,15 @@ import type { Resolver } from '../../dns/index.ts'
 import type { InboundCheck } from './types.ts'
 
 export function createInboundCheck(config: Config, resolver: Resolver) {
+  let mailauth: Promise<typeof import('../../mailauth/index.ts')> | undefined
   return async (input: {
     raw: Uint8Array
     remoteAddress: string
     helo: string
     mailFrom: string
   }): Promise<InboundCheck> => {
-    const { verifyInbound, dmarcDisposition } = await import('../../mailauth/index.ts')
+    mailauth ??= import('../../mailauth/index.ts')
+    const { verifyInbound, dmarcDisposition } = await mailauth
     const verdict = await verifyInbound({ ...input, hostname: config.hostname }, resolver)
     return {
       headers: [verdict.authenticationResults, ...(verdict.receivedSpf ? [verdict.receivedSpf] : [])],
