@@ -217,6 +217,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if (listener) httpListeners.push(listener)
     }
     // TCP listeners ask the store per handshake; HTTPS must be re-bound to see a new certificate.
+    // Under a stream of deliveries the engine's lazy collector lets spent message buffers pile
+    // up; a collection every few seconds while mail flows keeps a small machine's memory flat.
+    let lastActivity = -1
+    const memoryTrim = setInterval(() => {
+      const activity = events.publishedCount()
+      if (activity !== lastActivity) {
+        lastActivity = activity
+        Bun.gc(false)
+      }
+    }, 2000)
+    memoryTrim.unref()
     const certificateWatch = setInterval(() => {
       if (tls.refresh()) for (const l of httpListeners) void l.reloadTls()
     }, config.tls.check_seconds * 1000)
@@ -235,6 +246,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         stopping ??= (async () => {
           log.info('shutting down')
           clearInterval(certificateWatch)
+          clearInterval(memoryTrim)
           await Promise.all([
             listeners.stop(config.limits.shutdown_grace_seconds * 1000),
             smtp.stop(),

@@ -19,10 +19,13 @@ export interface EventBus {
   subscribe(accountId: number, listener: ChangeListener): () => void
   publish(change: AccountChange): void
   listenerCount(accountId: number): number
+  /** How many changes were published so far (a cheap activity counter). */
+  publishedCount(): number
 }
 
 export function createEventBus(onError: (err: unknown) => void = () => {}): EventBus {
   const listeners = new Map<number, Set<ChangeListener>>()
+  let published = 0
   return {
     subscribe(accountId, listener) {
       let set = listeners.get(accountId)
@@ -37,6 +40,7 @@ export function createEventBus(onError: (err: unknown) => void = () => {}): Even
       }
     },
     publish(change) {
+      published++
       for (const listener of [...(listeners.get(change.accountId) ?? [])]) {
         try {
           listener(change)
@@ -46,5 +50,6 @@ export function createEventBus(onError: (err: unknown) => void = () => {}): Even
       }
     },
     listenerCount: (accountId) => listeners.get(accountId)?.size ?? 0,
+    publishedCount: () => published,
   }
 }

@@ -1,7 +1,7 @@
 // Raw message bytes, stored once per content (SHA-256) in the SQLite file, zstd-compressed,
 // reference-counted and deleted when the last email using them goes.
 import { createHash } from 'node:crypto'
-import { zstdCompressSync, zstdDecompressSync } from 'node:zlib'
+import { constants as zlib, zstdCompressSync, zstdDecompressSync } from 'node:zlib'
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { blobs } from '../db/schema/index.ts'
@@ -24,7 +24,7 @@ export interface PreparedBlob {
 }
 
 export function prepareBlob(data: Uint8Array): PreparedBlob {
-  const packed = zstdCompressSync(data, { params: { [0x64 /* ZSTD_c_compressionLevel */]: compressLevel } })
+  const packed = zstdCompressSync(data, { params: { [zlib.ZSTD_c_compressionLevel]: compressLevel } })
   return { hash: sha256Hex(data), size: data.length, packed }
 }
 

@@ -1,9 +1,9 @@
 // Emails and their places in mailboxes: append, add/remove a mailbox, destroy, with the
 // mailbox counters, quota usage, UIDs and the vanished list kept current in the same
 // transaction. All functions run inside a write job and record into the operation's ChangeSet.
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { emails, mailboxes, mailboxMessages, threadRefs, vanished } from '../db/schema/index.ts'
+import { emails, mailboxMessages, threadRefs, vanished } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import { type BlobStore, type PreparedBlob, prepareBlob } from './blobs.ts'
 import type { ChangeSet } from './change-set.ts'
