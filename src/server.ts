@@ -225,6 +225,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       if (activity !== lastActivity) {
         lastActivity = activity
         Bun.gc(false)
+        const m = process.memoryUsage()
+        log.debug('memory', {
+          rss: m.rss >> 20,
+          heap: m.heapUsed >> 20,
+          heapTotal: m.heapTotal >> 20,
+          external: m.external >> 20,
+          buffers: m.arrayBuffers >> 20,
+        })
       }
     }, 2000)
     memoryTrim.unref()

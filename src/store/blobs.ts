@@ -1,16 +1,14 @@
 // Raw message bytes, stored once per content (SHA-256) in the SQLite file, zstd-compressed,
 // reference-counted and deleted when the last email using them goes.
 import { createHash } from 'node:crypto'
-import { constants as zlib, zstdCompressSync, zstdDecompressSync } from 'node:zlib'
 import { eq, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
+import { compress, decompress } from '../db/codec.ts'
 import { blobs } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import type { Statements } from './statements.ts'
 
 const encodingZstd = 1
-// Level 3 is fast (hundreds of MB/s) and shrinks mail about 2.5 times.
-const compressLevel = 3
 
 export function sha256Hex(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex')
@@ -24,8 +22,7 @@ export interface PreparedBlob {
 }
 
 export function prepareBlob(data: Uint8Array): PreparedBlob {
-  const packed = zstdCompressSync(data, { params: { [zlib.ZSTD_c_compressionLevel]: compressLevel } })
-  return { hash: sha256Hex(data), size: data.length, packed }
+  return { hash: sha256Hex(data), size: data.length, packed: asBuffer(compress(data)) }
 }
 
 export function createBlobStore(db: Db, statements: Statements) {
@@ -71,9 +68,13 @@ export function createBlobStore(db: Db, statements: Statements) {
         .where(eq(blobs.id, id))
         .get()
       if (!row) throw new StoreError('notFound', 'message content not found')
-      return row.encoding === encodingZstd ? zstdDecompressSync(row.data) : row.data
+      return row.encoding === encodingZstd ? decompress(row.data) : row.data
     },
   }
 }
 
 export type BlobStore = ReturnType<typeof createBlobStore>
+
+function asBuffer(u8: Uint8Array): Buffer {
+  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)
+}
