@@ -218,7 +218,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }
     // TCP listeners ask the store per handshake; HTTPS must be re-bound to see a new certificate.
     // Under a stream of deliveries the engine's lazy collector lets spent message buffers pile
-    // up; a collection every few seconds while mail flows keeps a small machine's memory flat.
+    // up; a collection twice a second while mail flows keeps a small machine's memory flat.
     let lastActivity = -1
     const memoryTrim = setInterval(() => {
       const activity = events.publishedCount()
@@ -234,7 +234,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           buffers: m.arrayBuffers >> 20,
         })
       }
-    }, 2000)
+    }, 500)
     memoryTrim.unref()
     const certificateWatch = setInterval(() => {
       if (tls.refresh()) for (const l of httpListeners) void l.reloadTls()
