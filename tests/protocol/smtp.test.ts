@@ -291,6 +291,38 @@ describe('submission', () => {
     c.close()
   })
 
+  test("the From header must be the account's; a missing one is added", async () => {
+    const c = await connect('submissions')
+    await c.command('EHLO laptop')
+    await c.command(`AUTH PLAIN ${plainAuth('bob@example.test', 'bob-password')}`)
+    const forged = await send(
+      c,
+      'bob@example.test',
+      ['alice@example.test'],
+      'From: "The Boss" <boss@example.test>\nSubject: x\n\ny',
+    )
+    expect(forged.at(-1)).toBe('553 5.7.1 the From header must be one of your addresses')
+    const mixed = await send(
+      c,
+      'bob@example.test',
+      ['alice@example.test'],
+      'From: bob@example.test, alice@example.test\nSubject: x\n\ny',
+    )
+    expect(mixed.at(-1)).toBe('553 5.7.1 the From header must be one of your addresses')
+    const own = await send(
+      c,
+      'bob@example.test',
+      ['alice@example.test'],
+      'From: "Bob (home)" <BOB+home@example.test>\nSubject: own\n\ny',
+    )
+    expect(own.at(-1)).toMatch(/^250 /)
+    expect(
+      (await send(c, 'bob@example.test', ['alice@example.test'], 'Subject: no from\n\ny')).at(-1),
+    ).toMatch(/^250 /)
+    expect(inbox(aliceId).at(-1)).toMatch(/\r\nFrom: <bob@example\.test>\r\n/)
+    c.close()
+  })
+
   test('implicit TLS on submissions', async () => {
     const c = await connect('submissions')
     expect(await c.command('EHLO laptop')).toContain('250-AUTH PLAIN LOGIN')

@@ -14,6 +14,7 @@ export const Reply = {
   C550NoSuchUser: reply(550, '5.1.1', 'no such user here'),
   C452TooManyRecipients: reply(452, '4.5.3', 'too many recipients'),
   C553SenderNotOwned: reply(553, '5.7.1', 'sender address is not one of yours'),
+  C553FromNotOwned: reply(553, '5.7.1', 'the From header must be one of your addresses'),
   C553BadSender: reply(553, '5.1.7', 'bad sender address syntax'),
   C552MessageTooBig: (limit: number) =>
     reply(552, '5.3.4', `message exceeds the size limit of ${limit} bytes`),

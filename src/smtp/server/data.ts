@@ -3,18 +3,20 @@
 // every recipient through the pipeline; the reply is sent only after the commit.
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server'
 import type { DeliveryPipeline, RecipientResult } from '../../delivery/pipeline.ts'
-import type { ResolvedAccount } from '../../directory/resolve.ts'
+import type { Resolution, ResolvedAccount } from '../../directory/resolve.ts'
 import { randomId } from '../../lib/ids.ts'
 import type { Logger } from '../../lib/log.ts'
 import { hasBareLineEnd, Reply, smtpError } from '../proto/replies.ts'
 import { withoutForgedResults } from './inbound-check.ts'
-import { missingSubmissionHeaders, receivedHeader } from './received.ts'
+import { fromAddresses, missingSubmissionHeaders, receivedHeader } from './received.ts'
 import { type InboundCheck, type RcptAddress, resolutionKey, type SmtpKind } from './types.ts'
 
 export type { InboundCheck } from './types.ts'
 
 export interface DataDeps {
   hostname: string
+  /** Which accounts an address reaches (the submission From check). */
+  resolve(address: string): Resolution | undefined
   pipeline: DeliveryPipeline
   /** Inbound sender authentication; absent = not checked. */
   checkInbound?: (input: {
@@ -94,8 +96,20 @@ export async function handleData(
       date: now,
     }),
   )
-  if (isSubmission) headers.push(...missingSubmissionHeaders(raw, deps.hostname, now))
   const submitter = isSubmission ? (session.user as { id: number; email: string } | undefined) : undefined
+  if (isSubmission && submitter) {
+    // rfc6409#section-8: the MSA checks the author. Every From address must be the account's
+    // own (its address or one of its aliases); a message without From gets the account's.
+    const from = fromAddresses(raw)
+    if (from === undefined) headers.push(`From: <${submitter.email}>\r\n`)
+    else if (
+      from.length === 0 ||
+      !from.every((a) => deps.resolve(a)?.accounts.some((x) => x.id === submitter.id))
+    ) {
+      return { error: smtpError(Reply.C553FromNotOwned) }
+    }
+    headers.push(...missingSubmissionHeaders(raw, deps.hostname, now))
+  }
   const report = await deps.pipeline.deliver({
     raw,
     prependHeaders: headers,

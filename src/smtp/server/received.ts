@@ -37,3 +37,33 @@ export function missingSubmissionHeaders(raw: Uint8Array, hostname: string, date
   if (!/^date:/im.test(header)) out.push(`Date: ${rfc5322Date(date)}\r\n`)
   return out
 }
+
+/** The header section of a message (up to and including the blank line's first CRLF). */
+function headerText(raw: Uint8Array): string {
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+  const end = buf.indexOf('\r\n\r\n')
+  return buf.subarray(0, end < 0 ? buf.length : end + 2).toString('latin1')
+}
+
+/**
+ * The addresses in the From fields (rfc5322#section-3.6.2), lower-case; undefined when the
+ * message has no From field. Comments are dropped; `Name <a@b>`, bare `a@b` and groups are read.
+ */
+export function fromAddresses(raw: Uint8Array): string[] | undefined {
+  const fields = headerText(raw)
+    .split(/\r\n(?![ \t])/)
+    .filter((f) => /^from\s*:/i.test(f))
+  if (fields.length === 0) return undefined
+  const out: string[] = []
+  for (const field of fields) {
+    const value = field
+      .slice(field.indexOf(':') + 1)
+      .replace(/\r\n[ \t]/g, ' ')
+      .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+      .replace(/\([^()]*\)/g, ' ')
+    const angled = [...value.matchAll(/<([^<>]*)>/g)].map((m) => m[1] ?? '')
+    const found = angled.length > 0 ? angled : value.split(/[,;:]/).filter((t) => t.includes('@'))
+    out.push(...found.map((a) => a.trim().toLowerCase()).filter((a) => a !== ''))
+  }
+  return out
+}
