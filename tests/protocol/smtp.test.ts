@@ -138,19 +138,50 @@ describe('MX', () => {
     c.close()
   })
 
+  test('a line over 1000 octets is refused; 998 characters are fine', async () => {
+    const c = await connect('smtp')
+    await c.command('EHLO client.example')
+    expect(
+      (await send(c, 'a@remote.test', ['alice@example.test'], `Subject: ok\n\n${'a'.repeat(998)}`)).at(-1),
+    ).toMatch(/^250 /)
+    expect(
+      (await send(c, 'a@remote.test', ['alice@example.test'], `Subject: long\n\n${'a'.repeat(999)}`)).at(-1),
+    ).toBe('550 5.5.2 line longer than 1000 octets in message (rfc5321#section-4.5.3.1.6)')
+    c.close()
+  })
+
   test('over quota: 452 4.2.2, or 552 5.2.2 when the message can never fit', async () => {
     const c = await connect('smtp')
     await c.command('EHLO client.example')
     expect(
-      (await send(c, 'a@remote.test', ['tiny@example.test'], `Subject: fits\n\n${'y'.repeat(1500)}`)).at(-1),
+      (
+        await send(
+          c,
+          'a@remote.test',
+          ['tiny@example.test'],
+          `Subject: fits\n\n${`${'y'.repeat(73)}\n`.repeat(20)}`,
+        )
+      ).at(-1),
     ).toMatch(/^250 /)
     expect(
-      (await send(c, 'a@remote.test', ['tiny@example.test'], `Subject: too much\n\n${'y'.repeat(1800)}`)).at(
-        -1,
-      ),
+      (
+        await send(
+          c,
+          'a@remote.test',
+          ['tiny@example.test'],
+          `Subject: too much\n\n${`${'y'.repeat(73)}\n`.repeat(24)}`,
+        )
+      ).at(-1),
     ).toBe('452 4.2.2 mailbox full, try again later')
     expect(
-      (await send(c, 'a@remote.test', ['tiny@example.test'], `Subject: never\n\n${'y'.repeat(5000)}`)).at(-1),
+      (
+        await send(
+          c,
+          'a@remote.test',
+          ['tiny@example.test'],
+          `Subject: never\n\n${`${'y'.repeat(73)}\n`.repeat(67)}`,
+        )
+      ).at(-1),
     ).toBe('552 5.2.2 mailbox full: the message is larger than the mailbox quota')
     expect(inbox(tinyId)).toHaveLength(1)
     c.close()
@@ -344,7 +375,7 @@ describe('LMTP', () => {
     expect((await c.command('RCPT TO:<alice@example.test>'))[0]).toMatch(/^250 /)
     expect((await c.command('RCPT TO:<tiny@example.test>'))[0]).toMatch(/^250 /)
     expect(await c.command('DATA')).toEqual(['354 End data with <CR><LF>.<CR><LF>'])
-    c.send(`Subject: lmtp\r\n\r\n${'z'.repeat(2000)}\r\n.`)
+    c.send(`Subject: lmtp\r\n\r\n${`${'z'.repeat(78)}\r\n`.repeat(26)}.`)
     const first = await c.reply()
     const second = await c.reply()
     expect(first[0]).toMatch(/^250 2\.0\.0 OK queued as /)

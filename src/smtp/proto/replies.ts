@@ -23,6 +23,7 @@ export const Reply = {
   C451LocalError: (ref: string) => reply(451, '4.3.0', `local error, try again later (ref ${ref})`),
   C550DmarcReject: (domain: string) => reply(550, '5.7.1', `rejected by the DMARC policy of ${domain}`),
   C550BareLineFeed: reply(550, '5.5.2', 'bare <LF> or <CR> in message (rfc5321#section-2.3.8)'),
+  C550LineTooLong: reply(550, '5.5.2', 'line longer than 1000 octets in message (rfc5321#section-4.5.3.1.6)'),
   C421TooManyConnections: reply(421, '4.7.0', 'too many connections from your address, try later'),
   C450RateLimited: reply(450, '4.7.1', 'too many messages from your address, slow down'),
   C454TempAuthFailure: reply(454, '4.7.0', 'too many failed logins, try again later'),
@@ -46,10 +47,25 @@ export function hasEnhancedCode(text: string): boolean {
  * smuggling hides a second message, so such content is refused (as Postfix does by default).
  */
 export function hasBareLineEnd(data: Uint8Array): boolean {
+  return lineProblem(data) === 'bare'
+}
+
+/** rfc5321#section-4.5.3.1.6: a text line is at most 1000 octets with its CRLF. */
+export const maxTextLine = 1000
+
+/** The first line-level fault in DATA: a bare CR/LF, a line over the limit, or none. */
+export function lineProblem(data: Uint8Array): 'bare' | 'long' | undefined {
+  let lineStart = 0
+  let long = false
   for (let i = 0; i < data.length; i++) {
     const b = data[i]
-    if (b === 10 && (i === 0 || data[i - 1] !== 13)) return true
-    if (b === 13 && data[i + 1] !== 10) return true
+    if (b === 13) {
+      if (data[i + 1] !== 10) return 'bare'
+      if (i + 2 - lineStart > maxTextLine) long = true
+      i++
+      lineStart = i + 1
+    } else if (b === 10) return 'bare'
   }
-  return false
+  if (data.length - lineStart > maxTextLine - 2) long = true
+  return long ? 'long' : undefined
 }

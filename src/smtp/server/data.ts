@@ -6,7 +6,7 @@ import type { DeliveryPipeline, RecipientResult } from '../../delivery/pipeline.
 import type { Resolution, ResolvedAccount } from '../../directory/resolve.ts'
 import { randomId } from '../../lib/ids.ts'
 import type { Logger } from '../../lib/log.ts'
-import { hasBareLineEnd, Reply, smtpError } from '../proto/replies.ts'
+import { lineProblem, Reply, smtpError } from '../proto/replies.ts'
 import { withoutForgedResults } from './inbound-check.ts'
 import { fromAddresses, missingSubmissionHeaders, receivedHeader } from './received.ts'
 import { type InboundCheck, type RcptAddress, resolutionKey, type SmtpKind } from './types.ts'
@@ -49,7 +49,9 @@ export async function handleData(
 ): Promise<DataReply> {
   let raw: Uint8Array = await readAll(stream)
   if (stream.sizeExceeded) return {} // smtp-server answers 552 5.3.4 itself (rejectOversized)
-  if (hasBareLineEnd(raw)) return { error: smtpError(Reply.C550BareLineFeed) }
+  const problem = lineProblem(raw)
+  if (problem === 'bare') return { error: smtpError(Reply.C550BareLineFeed) }
+  if (problem === 'long') return { error: smtpError(Reply.C550LineTooLong) }
   const now = new Date(deps.now?.() ?? Date.now())
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : ''
   const rcpts = session.envelope.rcptTo as RcptAddress[]
