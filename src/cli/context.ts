@@ -7,6 +7,7 @@ import { migrate } from '../db/migrate.ts'
 import { createWriter } from '../db/writer.ts'
 import { createDirectory, type Directory } from '../directory/index.ts'
 import { createEventBus } from '../events/bus.ts'
+import { createQueueStore, type QueueStore } from '../queue/queue-store.ts'
 import { createMailStore, type MailStore } from '../store/index.ts'
 
 export interface CliContext {
@@ -14,6 +15,7 @@ export interface CliContext {
   database: DatabaseHandle
   directory: Directory
   store: MailStore
+  queue: QueueStore
   close(): void
 }
 
@@ -32,5 +34,12 @@ export function openCliContext(configFile: string | undefined, env = process.env
     writer: createWriter(database.sqlite),
     bus: createEventBus(),
   })
-  return { config, database, directory, store, close: () => database.close() }
+  return {
+    config,
+    database,
+    directory,
+    store,
+    queue: createQueueStore(database.db),
+    close: () => database.close(),
+  }
 }

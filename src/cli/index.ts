@@ -17,6 +17,7 @@ import {
 import { healthcheck } from './healthcheck.ts'
 import { exportCommand, importCommand } from './mail-commands.ts'
 import { consoleOutput, type Output } from './output.ts'
+import { queueCommand } from './queue-command.ts'
 import { usage } from './usage.ts'
 
 const version: string = pkg.version
@@ -69,7 +70,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     'admin-password': (env) => adminPasswordCommand(env, args),
   }
   const mailHandlers: Record<string, typeof importCommand> = { import: importCommand, export: exportCommand }
-  if (!(command in handlers) && !(command in mailHandlers) && command !== 'cert') {
+  if (!(command in handlers) && !(command in mailHandlers) && command !== 'cert' && command !== 'queue') {
     out.error(`error: unknown command "${command}"\n\n${usage}`)
     return 2
   }
@@ -78,6 +79,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     context = openCliContext(args.values.config, io.env ?? process.env)
     const env: CommandEnv = { directory: context.directory, out, stdin: io.stdin ?? readStdin }
     if (command === 'cert') certCommand(context.config, context.directory, out, args)
+    else if (command === 'queue') return queueCommand(context.queue, out, args)
     else if (command in mailHandlers) {
       const progress =
         io.progress === undefined

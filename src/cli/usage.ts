@@ -11,6 +11,7 @@ export const usage = `Usage: postern <command> [options]   (npm: bun src/main.ts
   import mbox FILE --account EMAIL [--mailbox NAME]   (resumable; default mailbox INBOX)
   import maildir DIR --account EMAIL                  (Maildir++ folders and flags; resumable)
   export mbox --account EMAIL --mailbox NAME FILE
+  queue list | show ID | retry ID | remove ID  the outbound queue
   cert set --cert FILE --key FILE             install a certificate (chain) and its key
   admin-password reset                        print a new admin password
   healthcheck                                 exit 0 if the running server answers /healthz

@@ -1,7 +1,7 @@
 // The outbound queue's storage: a message for remote recipients is kept durably (bytes in the
 // blob store, one row per recipient) from the moment it is accepted. Sending it is the
 // delivery worker's job (its own module); this is what submission writes.
-import { asc, eq, sql } from 'drizzle-orm'
+import { and, asc, eq, ne, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { blobs, queuedMessages, queuedRecipients } from '../db/schema/index.ts'
 
@@ -70,6 +70,35 @@ export function createQueueStore(db: Db) {
         )
         .run()
       return message.id
+    },
+
+    get(id: number): QueuedSummary | undefined {
+      return this.list().find((m) => m.id === id)
+    },
+
+    /** Makes every recipient of a message not yet delivered due now (`queue retry`). */
+    retry(id: number, now: number): boolean {
+      const changed = db
+        .update(queuedRecipients)
+        .set({ status: 'queued', nextAttemptAt: now })
+        .where(and(eq(queuedRecipients.messageId, id), ne(queuedRecipients.status, 'delivered')))
+        .returning({ id: queuedRecipients.id })
+        .all()
+      return changed.length > 0
+    },
+
+    /** Removes a message from the queue and drops its reference to the stored bytes. */
+    remove(id: number): boolean {
+      const message = db.delete(queuedMessages).where(eq(queuedMessages.id, id)).returning().get()
+      if (!message) return false
+      const blob = db
+        .update(blobs)
+        .set({ refCount: sql`${blobs.refCount} - 1` })
+        .where(eq(blobs.id, message.blobId))
+        .returning({ refCount: blobs.refCount })
+        .get()
+      if (blob && blob.refCount <= 0) db.delete(blobs).where(eq(blobs.id, message.blobId)).run()
+      return true
     },
 
     list(): QueuedSummary[] {

@@ -1,6 +1,7 @@
 // SMTP over real sockets: MX, submission (STARTTLS and implicit TLS) and LMTP, with the exact
 // replies a client sees, and what ends up in the store.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { runCli } from '../../src/cli/index.ts'
 import { LineClient, plainAuth } from '../helpers/line-client.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 
@@ -352,6 +353,42 @@ describe('submission', () => {
     ).toMatch(/^250 /)
     expect(inbox(aliceId).at(-1)).toMatch(/\r\nFrom: <bob@example\.test>\r\n/)
     c.close()
+  })
+
+  test('the queued message through the CLI: list, show, retry, remove', async () => {
+    const cli = async (...argv: string[]) => {
+      const lines: string[] = []
+      const code = await runCli(argv, {
+        out: { line: (l) => lines.push(l), error: (l) => lines.push(l) },
+        env: { POSTERN_DATA_DIR: server.dataDir, POSTERN_HOSTNAME: 'mail.example.test' },
+      })
+      return { code, output: lines.join('\n') }
+    }
+    const queued = server.services.queue
+      .list()
+      .find((m) => m.recipients.some((r) => r.address === 'friend@remote.test'))
+    if (!queued) throw new Error('nothing queued')
+    const list = await cli('queue', 'list')
+    expect(list.code).toBe(0)
+    expect(list.output).toMatch(
+      new RegExp(`^${queued.id}\\s+alice\\+sent@example\\.test\\s+friend@remote\\.test \\(queued\\)`, 'm'),
+    )
+    expect((await cli('queue', 'show', String(queued.id))).output).toMatch(
+      /^ {2}friend@remote\.test: queued, 0 attempt\(s\), next /m,
+    )
+    expect(await cli('queue', 'retry', String(queued.id))).toEqual({
+      code: 0,
+      output: `message ${queued.id} will be tried again now`,
+    })
+    expect(await cli('queue', 'remove', String(queued.id))).toEqual({
+      code: 0,
+      output: `message ${queued.id} removed from the queue`,
+    })
+    expect(await cli('queue', 'show', String(queued.id))).toEqual({
+      code: 1,
+      output: 'error: no such message in the queue',
+    })
+    expect((await cli('queue', 'retry', 'x')).code).toBe(2)
   })
 
   test('implicit TLS on submissions', async () => {
