@@ -10,6 +10,7 @@ import type { ChangeSet } from './change-set.ts'
 import { deletedBit } from './keywords.ts'
 import type { Messages } from './messages.ts'
 import type { Quota } from './quota.ts'
+import type { Reader } from './read.ts'
 
 export interface CopyResult {
   uidValidity: number
@@ -17,26 +18,7 @@ export interface CopyResult {
   mapping: [number, number][]
 }
 
-export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quota: Quota) {
-  const rowsFor = (mailboxId: number, uids: number[]) => {
-    const out: { uid: number; emailId: number }[] = []
-    for (let i = 0; i < uids.length; i += 5000) {
-      out.push(
-        ...db
-          .select({ uid: mailboxMessages.uid, emailId: mailboxMessages.emailId })
-          .from(mailboxMessages)
-          .where(
-            and(
-              eq(mailboxMessages.mailboxId, mailboxId),
-              inArray(mailboxMessages.uid, uids.slice(i, i + 5000)),
-            ),
-          )
-          .all(),
-      )
-    }
-    return out.sort((a, b) => a.uid - b.uid)
-  }
-
+export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quota: Quota, reader: Reader) {
   /** A new email row with the same content, keywords and facts (IMAP COPY into a mailbox that has it). */
   const duplicate = (changes: ChangeSet, emailId: number) => {
     const e = db.select().from(emails).where(eq(emails.id, emailId)).get()
@@ -62,7 +44,7 @@ export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quo
 
   const api = {
     copy(changes: ChangeSet, fromMailboxId: number, uids: number[], toMailboxId: number): CopyResult {
-      const source = rowsFor(fromMailboxId, uids)
+      const source = reader.placements(fromMailboxId, uids)
       const info = messages.emailsById(source.map((r) => r.emailId))
       const present = new Set(
         source.length === 0

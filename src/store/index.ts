@@ -55,9 +55,9 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const mailboxes = createMailboxes(db, clock)
   const messages = createMessages({ db, blobs, quota, threads, statements })
   const keywordUpdates = createKeywordUpdates(db)
-  const copyMove = createCopyMove(db, messages, blobs, quota)
   const changeLog = createChangeLog(db)
   const reader = createReader(db, blobs)
+  const copyMove = createCopyMove(db, messages, blobs, quota, reader)
   const importBatches = createImportBatches(db, messages, statements)
   const deliveries = createDeliveries(db, mailboxes, messages)
   let deliveriesSincePrune = 0
@@ -71,14 +71,6 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       changes.commit(ctx, bus)
       return result
     })
-
-  const uidsToEmails = (mailboxId: number, uids: number[]) => {
-    const byUid = new Map(reader.mailboxMessages(mailboxId).map((m) => [m.uid, m.emailId] as const))
-    return uids.flatMap((uid) => {
-      const id = byUid.get(uid)
-      return id === undefined ? [] : [{ uid, emailId: id }]
-    })
-  }
 
   return {
     /** Creates the account's mail state and standard mailboxes if they are missing. */
@@ -199,7 +191,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       unchangedSince?: number,
     ) =>
       operate(accountId, (c) => {
-        const targets = uidsToEmails(mailboxId, uids)
+        const targets = reader.placements(mailboxId, uids)
         const result = keywordUpdates.update(
           c,
           targets.map((t) => t.emailId),

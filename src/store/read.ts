@@ -42,6 +42,26 @@ export function createReader(db: Db, blobs: BlobStore) {
         .all()
     },
 
+    /** The (UID, email) pairs of the given UIDs in a mailbox, in UID order; absent UIDs are left out. */
+    placements(mailboxId: number, uids: number[]): { uid: number; emailId: number }[] {
+      const out: { uid: number; emailId: number }[] = []
+      for (let i = 0; i < uids.length; i += 5000) {
+        out.push(
+          ...db
+            .select({ uid: mailboxMessages.uid, emailId: mailboxMessages.emailId })
+            .from(mailboxMessages)
+            .where(
+              and(
+                eq(mailboxMessages.mailboxId, mailboxId),
+                inArray(mailboxMessages.uid, uids.slice(i, i + 5000)),
+              ),
+            )
+            .all(),
+        )
+      }
+      return out.sort((a, b) => a.uid - b.uid)
+    },
+
     /** Stored emails by id (without the IMAP/JMAP facts: see facts()), in the order of `ids`; missing ones are left out. */
     emails(accountId: number, ids: number[]): StoredEmail[] {
       const byId = new Map<number, StoredEmail>()
