@@ -28,7 +28,7 @@ import {
   type TlsMode,
 } from './net/index.ts'
 import { createQueueStore, type QueueStore } from './queue/queue-store.ts'
-import { startSmtpServices } from './smtp/server/index.ts'
+import { smtpServiceNames, startSmtpServices } from './smtp/server/index.ts'
 import { createMailStore, type MailStore, prepareHere } from './store/index.ts'
 import type { PreparedMessage } from './store/prepare-message.ts'
 import { createCertificateStore } from './tls/store.ts'
@@ -73,8 +73,7 @@ export const serviceTlsMode: Record<TcpService, TlsMode> = {
   lmtp: 'none',
 }
 
-/** Services served by smtp-server (it needs the raw sockets), not by the line-protocol registry. */
-const smtpServices = new Set<string>(['smtp', 'submission', 'submissions', 'lmtp'])
+const smtpServices = new Set(smtpServiceNames)
 
 /** Messages larger than this are parsed in a Worker. */
 const inlinePrepareLimit = 256 * 1024
@@ -146,7 +145,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clock,
       prepare,
     })
-    const queue = createQueueStore(database.db)
+    const queue = createQueueStore(database.db, store.blobs)
     const services: Services = { config, log, directory, authenticator, store, queue, events, tls, clock }
 
     const registry = options.protocols ?? builtinProtocols

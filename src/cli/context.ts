@@ -39,7 +39,7 @@ export function openCliContext(configFile: string | undefined, env = process.env
     database,
     directory,
     store,
-    queue: createQueueStore(database.db),
+    queue: createQueueStore(database.db, store.blobs),
     close: () => database.close(),
   }
 }

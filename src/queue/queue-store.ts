@@ -1,16 +1,17 @@
 // The outbound queue's storage: a message for remote recipients is kept durably (bytes in the
 // blob store, one row per recipient) from the moment it is accepted. Sending it is the
 // delivery worker's job (its own module); this is what submission writes.
-import { and, asc, eq, ne, sql } from 'drizzle-orm'
+import { and, asc, eq, ne } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { blobs, queuedMessages, queuedRecipients } from '../db/schema/index.ts'
+import { queuedMessages, queuedRecipients } from '../db/schema/index.ts'
+import type { BlobStore, PreparedBlob } from '../store/blobs.ts'
 
 export interface EnqueueInput {
   accountId: number | null
   mailFrom: string
   recipients: string[]
-  /** The message bytes already hashed and compressed (see store/blobs prepareBlob). */
-  blob: { hash: string; size: number; packed: Uint8Array }
+  /** The message bytes already hashed and compressed (store/blobs prepareBlob). */
+  blob: PreparedBlob
   now: number
 }
 
@@ -28,31 +29,14 @@ export interface QueuedSummary {
   }[]
 }
 
-export function createQueueStore(db: Db) {
+/** The store's blob references: a queued message shares the bytes with local copies. */
+export type BlobRefs = Pick<BlobStore, 'acquire' | 'release'>
+
+export function createQueueStore(db: Db, blobRefs: BlobRefs) {
   return {
     /** Adds a message for remote recipients; call inside a write job (the same one as local delivery). */
     enqueue(input: EnqueueInput): number {
-      const existing = db.select({ id: blobs.id }).from(blobs).where(eq(blobs.hash, input.blob.hash)).get()
-      let blobId: number
-      if (existing) {
-        db.update(blobs)
-          .set({ refCount: sql`${blobs.refCount} + 1` })
-          .where(eq(blobs.id, existing.id))
-          .run()
-        blobId = existing.id
-      } else {
-        blobId = db
-          .insert(blobs)
-          .values({
-            hash: input.blob.hash,
-            size: input.blob.size,
-            encoding: 1,
-            data: Buffer.from(input.blob.packed),
-            refCount: 1,
-          })
-          .returning({ id: blobs.id })
-          .get().id
-      }
+      const blobId = blobRefs.acquire(input.blob)
       const message = db
         .insert(queuedMessages)
         .values({
@@ -91,13 +75,7 @@ export function createQueueStore(db: Db) {
     remove(id: number): boolean {
       const message = db.delete(queuedMessages).where(eq(queuedMessages.id, id)).returning().get()
       if (!message) return false
-      const blob = db
-        .update(blobs)
-        .set({ refCount: sql`${blobs.refCount} - 1` })
-        .where(eq(blobs.id, message.blobId))
-        .returning({ refCount: blobs.refCount })
-        .get()
-      if (blob && blob.refCount <= 0) db.delete(blobs).where(eq(blobs.id, message.blobId)).run()
+      blobRefs.release(message.blobId)
       return true
     },
 

@@ -225,6 +225,9 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     importState: (accountId: number, source: string, kind: 'mbox' | 'maildir') =>
       importBatches.state(accountId, source, kind),
 
+    /** References to stored bytes, for the outbound queue (inside a write job). */
+    blobs: { acquire: blobs.acquire, release: blobs.release },
+
     // --- reads -----------------------------------------------------------------------------
     mailboxMessages: reader.mailboxMessages,
     envelopes: reader.envelopes,

@@ -34,6 +34,9 @@ const kinds: [SmtpKind, 'smtp' | 'submission' | 'submissions' | 'lmtp'][] = [
   ['lmtp', 'lmtp'],
 ]
 
+/** The services smtp-server serves (it needs the raw sockets, so not the line-protocol registry). */
+export const smtpServiceNames: readonly string[] = kinds.map(([, service]) => service)
+
 export async function startSmtpServices(deps: SmtpServicesDeps): Promise<SmtpServices> {
   const listeners: { service: string; listener: SmtpListener }[] = []
   for (const [kind, service] of kinds) {
