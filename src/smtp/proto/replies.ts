@@ -29,7 +29,6 @@ export const Reply = {
   C454TempAuthFailure: reply(454, '4.7.0', 'too many failed logins, try again later'),
   C535BadCredentials: reply(535, '5.7.8', 'authentication credentials invalid'),
   C250Ok: (id: string) => reply(250, '2.0.0', `OK queued as ${id}`),
-  C250Duplicate: reply(250, '2.0.0', 'OK, already delivered'),
 } as const
 
 /** An Error carrying an SMTP reply, as smtp-server expects from its callbacks. */
@@ -42,18 +41,14 @@ export function hasEnhancedCode(text: string): boolean {
   return /^[245]\.\d{1,3}\.\d{1,3} /.test(text)
 }
 
-/**
- * rfc5321#section-2.3.8: CR and LF only as CRLF. A bare LF or CR in DATA is how SMTP
- * smuggling hides a second message, so such content is refused (as Postfix does by default).
- */
-export function hasBareLineEnd(data: Uint8Array): boolean {
-  return lineProblem(data) === 'bare'
-}
-
 /** rfc5321#section-4.5.3.1.6: a text line is at most 1000 octets with its CRLF. */
 export const maxTextLine = 1000
 
-/** The first line-level fault in DATA: a bare CR/LF, a line over the limit, or none. */
+/**
+ * The first line-level fault in DATA: a bare CR or LF (rfc5321#section-2.3.8: CR and LF only as
+ * CRLF; a bare one is how SMTP smuggling hides a second message, refused as Postfix does by
+ * default), a line over the limit, or none.
+ */
 export function lineProblem(data: Uint8Array): 'bare' | 'long' | undefined {
   let lineStart = 0
   let long = false
