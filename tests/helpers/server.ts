@@ -1,6 +1,6 @@
 // Starts a whole Postern server in a temp directory with every listener on 127.0.0.1:0,
 // logging to memory and hashing passwords cheaply.
-import { buildConfig, type Config } from '../../src/config/config.ts'
+import { buildConfig, type Config, serviceNames } from '../../src/config/config.ts'
 import { createMockResolver, type Resolver } from '../../src/dns/index.ts'
 import { createLogger, memorySink } from '../../src/lib/log.ts'
 import { type ProtocolRegistry, type RunningServer, startServer } from '../../src/server.ts'
@@ -33,21 +33,7 @@ export async function startTestServer(
     POSTERN_LOG_LEVEL: 'debug',
     POSTERN_LIMITS_SHUTDOWN_GRACE_SECONDS: '2',
     POSTERN_ADMIN_PASSWORD: testAdminPassword,
-    ...Object.fromEntries(
-      [
-        'smtp',
-        'submission',
-        'submissions',
-        'imap',
-        'imaps',
-        'pop3',
-        'pop3s',
-        'managesieve',
-        'lmtp',
-        'https',
-        'http',
-      ].map((s) => [`POSTERN_LISTEN_${s.toUpperCase()}`, '127.0.0.1:0']),
-    ),
+    ...Object.fromEntries(serviceNames.map((s) => [`POSTERN_LISTEN_${s.toUpperCase()}`, '127.0.0.1:0'])),
     ...options.env,
   }
   const config = buildConfig({}, env, 'test')

@@ -5,20 +5,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { existsSync, statSync } from 'node:fs'
 import net from 'node:net'
 import { join } from 'node:path'
+import { serviceNames } from '../../src/config/config.ts'
 import { tempDir } from '../helpers/db.ts'
 import { bunPath, freePorts, ProcessOutput, repoRoot, run } from '../helpers/process.ts'
 
-const tcpServices = [
-  'smtp',
-  'submission',
-  'submissions',
-  'imap',
-  'imaps',
-  'pop3',
-  'pop3s',
-  'managesieve',
-  'lmtp',
-]
+const tcpServices = serviceNames.filter((s) => s !== 'http' && s !== 'https')
 
 async function serveEnv(dataDir: string) {
   const [http = 0, https = 0] = await freePorts(2)
