@@ -46,6 +46,8 @@ export class ChangeSet {
 
   /** Writes the log rows and mailbox modseqs; schedules the event for after COMMIT. */
   commit(ctx: WriteContext, bus: EventBus): void {
+    // An operation that changed nothing (a refused delivery, a no-op STORE) tells no one.
+    if (this.isEmpty) return
     const rows = [...this.rows.values()]
     // Chunks keep each INSERT under SQLite's limit on bound parameters.
     for (let i = 0; i < rows.length; i += 1000) {
