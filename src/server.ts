@@ -27,6 +27,8 @@ import {
   startListeners,
   type TlsMode,
 } from './net/index.ts'
+import { pop3Protocol } from './pop3/server/index.ts'
+import { type BounceSink, createOutbound } from './queue/index.ts'
 import { createQueueStore, type QueueStore } from './queue/queue-store.ts'
 import { smtpServiceNames, startSmtpServices } from './smtp/server/index.ts'
 import { createMailStore, type MailStore, prepareHere } from './store/index.ts'
@@ -79,7 +81,11 @@ const smtpServices = new Set(smtpServiceNames)
 const inlinePrepareLimit = 256 * 1024
 
 /** The protocols this version implements; each later issue adds its own. */
-export const builtinProtocols: ProtocolRegistry = {}
+export const builtinProtocols: ProtocolRegistry = {
+  // One binding per port; both share the services' maildrop locks. The session code loads on first use.
+  pop3: pop3Protocol,
+  pop3s: pop3Protocol,
+}
 
 export interface StartOptions {
   config: Config
@@ -90,6 +96,8 @@ export interface StartOptions {
   clock?: Clock
   /** DNS for mail (SPF/DKIM/DMARC, MX); default: the servers of [dns], else the system's. */
   resolver?: Resolver
+  /** Outbound TLS: extra trusted CAs and the MTA-STS policy host's port (tests use local servers). */
+  outboundTls?: { ca?: string[]; mtaStsPort?: number }
 }
 
 export interface RunningServer {
@@ -145,7 +153,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clock,
       prepare,
     })
-    const queue = createQueueStore(database.db, store.blobs)
+    const queue = createQueueStore(database.db, store.blobs, { expireAfterMs: config.delivery.expire_after })
     const services: Services = { config, log, directory, authenticator, store, queue, events, tls, clock }
 
     const registry = options.protocols ?? builtinProtocols
@@ -181,6 +189,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const smtpListen = Object.fromEntries(
       Object.entries(config.listen).map(([k, v]) => [k, registry[k as TcpService] ? null : v]),
     ) as Config['listen']
+    const resolver =
+      options.resolver ?? createCachingResolver(createSystemResolver({ servers: config.dns.servers }))
     const smtp = await startSmtpServices({
       config: { ...config, listen: smtpListen },
       log,
@@ -188,9 +198,40 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       directory,
       authenticator,
       pipeline,
-      resolver:
-        options.resolver ?? createCachingResolver(createSystemResolver({ servers: config.dns.servers })),
+      resolver,
     })
+    // Bounces to local senders go through local delivery; to remote ones, back into the queue.
+    const bounces: BounceSink = {
+      async deliver(to, message) {
+        const found = directory.resolver.resolve(to)
+        const report = await pipeline.deliver({
+          raw: message,
+          prependHeaders: ['Return-Path: <>\r\n'],
+          mailFrom: '',
+          localRecipients: (found?.accounts ?? []).map((account) => ({ account, address: to })),
+          remoteRecipients: found ? found.forwards : [to],
+          quarantine: false,
+          receivedAt: clock.now(),
+        })
+        const refused = report.recipients.find((r) => r.status === 'refused')
+        if (refused && refused.status === 'refused')
+          throw new Error(`DSN refused for ${to}: ${refused.reason}`)
+      },
+    }
+    const outbound = createOutbound({
+      config,
+      db: database.db,
+      writer,
+      queue,
+      readBlob: store.blobs.read,
+      resolver,
+      signingKeys: directory.dkim.signingKeys,
+      bounces,
+      log,
+      clock,
+      ...(options.outboundTls ? { tls: options.outboundTls } : {}),
+    })
+    outbound.runner.start()
 
     const app = createHttpApp({
       directory,
@@ -198,6 +239,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       log,
       bodyLimitBytes: config.limits.http_body_limit,
       version,
+      queueSummary: () => queue.summary(),
     })
     const httpListeners: HttpListener[] = []
     for (const service of ['http', 'https'] as const) {
@@ -256,6 +298,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           clearInterval(certificateWatch)
           clearInterval(memoryTrim)
           await Promise.all([
+            outbound.runner.stop(config.limits.shutdown_grace_seconds * 1000),
             listeners.stop(config.limits.shutdown_grace_seconds * 1000),
             smtp.stop(),
             ...httpListeners.map((l) => l.stop(true)),

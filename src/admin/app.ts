@@ -9,6 +9,7 @@ import { adminAuth } from './auth.ts'
 import { errorResponse, HttpError } from './errors.ts'
 import { accountRoutes } from './routes/accounts.ts'
 import { aliasRoutes } from './routes/aliases.ts'
+import { dkimRoutes } from './routes/dkim.ts'
 import { domainRoutes } from './routes/domains.ts'
 import type { AdminEnv } from './types.ts'
 
@@ -44,6 +45,7 @@ export function createAdminApi(deps: AdminApiDeps) {
   app.route('/domains', domainRoutes(deps.directory))
   app.route('/accounts', accountRoutes(deps.directory))
   app.route('/aliases', aliasRoutes(deps.directory))
+  app.route('/dkim', dkimRoutes(deps.directory))
   app.get('/logs', (c) => {
     const limit = Number(c.req.query('limit') ?? 100)
     const before = c.req.query('before')

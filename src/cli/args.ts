@@ -16,6 +16,7 @@ export interface ParsedArgs {
     key?: string
     account?: string
     mailbox?: string
+    'grace-days'?: string
     help?: boolean
   }
 }
@@ -37,6 +38,7 @@ export function parseCliArgs(argv: string[]): ParsedArgs {
         key: { type: 'string' },
         account: { type: 'string' },
         mailbox: { type: 'string' },
+        'grace-days': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     })

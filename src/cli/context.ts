@@ -39,7 +39,7 @@ export function openCliContext(configFile: string | undefined, env = process.env
     database,
     directory,
     store,
-    queue: createQueueStore(database.db, store.blobs),
+    queue: createQueueStore(database.db, store.blobs, { expireAfterMs: config.delivery.expire_after }),
     close: () => database.close(),
   }
 }

@@ -31,7 +31,10 @@ export async function domainCommand(env: CommandEnv, args: ParsedArgs): Promise<
     case 'add': {
       const d = directory.domains.add(positional(args, 2, 'domain NAME'))
       directory.audit.record('cli', 'domain.create', d.name)
-      out.line(`domain ${d.name} added`)
+      await directory.dkim.ensure(d.name)
+      out.line(
+        `domain ${d.name} added (DKIM keys made; \`postern dkim show ${d.name}\` prints the DNS records)`,
+      )
       return
     }
     case 'list':

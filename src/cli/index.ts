@@ -14,6 +14,7 @@ import {
   type CommandEnv,
   domainCommand,
 } from './directory-commands.ts'
+import { dkimCommand } from './dkim-command.ts'
 import { healthcheck } from './healthcheck.ts'
 import { exportCommand, importCommand } from './mail-commands.ts'
 import { consoleOutput, type Output } from './output.ts'
@@ -70,7 +71,13 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     'admin-password': (env) => adminPasswordCommand(env, args),
   }
   const mailHandlers: Record<string, typeof importCommand> = { import: importCommand, export: exportCommand }
-  if (!(command in handlers) && !(command in mailHandlers) && command !== 'cert' && command !== 'queue') {
+  if (
+    !(command in handlers) &&
+    !(command in mailHandlers) &&
+    command !== 'cert' &&
+    command !== 'queue' &&
+    command !== 'dkim'
+  ) {
     out.error(`error: unknown command "${command}"\n\n${usage}`)
     return 2
   }
@@ -80,6 +87,7 @@ export async function runCli(argv: string[], io: CliIo = {}): Promise<number> {
     const env: CommandEnv = { directory: context.directory, out, stdin: io.stdin ?? readStdin }
     if (command === 'cert') certCommand(context.config, context.directory, out, args)
     else if (command === 'queue') return queueCommand(context.queue, out, args)
+    else if (command === 'dkim') await dkimCommand(context.directory, out, args)
     else if (command in mailHandlers) {
       const progress =
         io.progress === undefined

@@ -42,11 +42,15 @@ export function queueCommand(queue: QueueStore, out: Output, args: ParsedArgs): 
         return 0
       }
       out.line(
-        `message ${m.id}: from ${m.mailFrom || '<>'}, ${formatSize(m.size)}, queued ${iso(m.createdAt)}`,
+        `message ${m.id}: from ${m.mailFrom || '<>'}, ${formatSize(m.size)}, queued ${iso(m.createdAt)}, expires ${iso(m.expiresAt)}`,
       )
       for (const r of m.recipients) {
         out.line(
-          `  ${r.address}: ${r.status}, ${r.attempts} attempt(s), next ${iso(r.nextAttemptAt)}${r.lastError ? `, last error: ${r.lastError}` : ''}`,
+          `  ${r.address}: ${r.status}, ${r.attempts} attempt(s)` +
+            (r.status === 'queued' || r.status === 'deferred' ? `, next ${iso(r.nextAttemptAt)}` : '') +
+            (r.statusCode ? `, status ${r.statusCode}` : '') +
+            (r.remoteMta ? ` from ${r.remoteMta}` : '') +
+            (r.lastError ? `, last error: ${r.lastError}` : ''),
         )
       }
       return 0

@@ -11,6 +11,8 @@ export const usage = `Usage: postern <command> [options]   (npm: bun src/main.ts
   import mbox FILE --account EMAIL [--mailbox NAME]   (resumable; default mailbox INBOX)
   import maildir DIR --account EMAIL                  (Maildir++ folders and flags; resumable)
   export mbox --account EMAIL --mailbox NAME FILE
+  dkim show DOMAIN                            the DNS TXT records of the domain's DKIM keys
+  dkim rotate DOMAIN [--grace-days N]         new keys; old selectors stay published N days (7)
   queue list | show ID | retry ID | remove ID  the outbound queue
   cert set --cert FILE --key FILE             install a certificate (chain) and its key
   admin-password reset                        print a new admin password

@@ -7,6 +7,8 @@ import { hostname as osHostname } from 'node:os'
 import { parse as parseToml } from 'smol-toml'
 import {
   type HostPort,
+  parseDuration,
+  parseDurationList,
   parseEnum,
   parseHostname,
   parseHostPortList,
@@ -38,7 +40,30 @@ export interface Config {
   data_dir: string
   listen: Record<ServiceName, HostPort | null>
   dns: { servers: HostPort[] }
-  delivery: { relay: HostPort | null }
+  delivery: {
+    /** Smarthost: every outbound message goes there instead of to the recipients' MX. */
+    relay: HostPort | null
+    relay_username: string
+    relay_password: string
+    /** How the relay is reached: STARTTLS required, implicit TLS (465), or plain (a local relay). */
+    relay_tls: 'starttls' | 'implicit' | 'none'
+    /** The port remote MX hosts are reached on; 25 except in tests. */
+    mx_port: number
+    /** Waits between attempts after temporary failures; the last one repeats until expiry. */
+    retry_intervals: number[]
+    /** How long a message is retried before it bounces. */
+    expire_after: number
+    /** When the sender is told the message is delayed (once); 0 turns the notice off. */
+    delay_notice_after: number
+    /** Outbound SMTP connections at once, in all. */
+    max_connections: number
+    /** Outbound SMTP connections at once to one destination domain. */
+    max_connections_per_domain: number
+    /** rfc8461 MTA-STS: fetch and enforce receiving domains' policies. */
+    mta_sts: boolean
+    /** Seconds to wait for a connection, the greeting, and each reply. */
+    timeout_seconds: number
+  }
   auth: {
     /** Failures from one IP before each further attempt is delayed. */
     throttle_after: number
@@ -66,6 +91,20 @@ export interface Config {
     messages_per_minute_per_ip: number
     /** What to do with a message that fails DMARC where the domain asks for p=reject. */
     dmarc_policy: 'reject' | 'quarantine' | 'accept'
+  }
+  pop3: {
+    /** USER/PASS and AUTH on a connection without TLS (rfc2595#section-2.2: refused by default). */
+    allow_plaintext_login: boolean
+    /** What QUIT does with messages a client deleted: delete them, or keep them in Archive or Trash. */
+    on_delete: 'delete' | 'archive' | 'trash'
+    /** Mark messages retrieved with RETR as \Seen when the session ends with QUIT. */
+    mark_seen: boolean
+    /** Minimum seconds between two logins to one account (rfc2449#section-6.8 LOGIN-DELAY); 0 = none. */
+    login_delay_seconds: number
+  }
+  imap: {
+    /** LOGIN and AUTHENTICATE on a connection without TLS (rfc9051#section-11.1: refused by default, LOGINDISABLED). */
+    allow_plaintext_login: boolean
   }
   tls: {
     /** How often the running server looks for certificates changed by `postern cert set`. */
@@ -106,7 +145,23 @@ const schema: Record<string, Record<string, KeySpec>> = {
     serviceNames.map((s) => [s, { parse: parseListen, default: () => parseListen(listenDefaults[s]) }]),
   ),
   dns: { servers: { parse: parseHostPortList, default: constant([]) } },
-  delivery: { relay: { parse: parseOptionalHostPort, default: constant(null) } },
+  delivery: {
+    relay: { parse: parseOptionalHostPort, default: constant(null) },
+    relay_username: { parse: parseString, default: constant('') },
+    relay_password: { parse: parseString, default: constant('') },
+    relay_tls: { parse: parseEnum(['starttls', 'implicit', 'none'] as const), default: constant('starttls') },
+    mx_port: { parse: parseInteger(1, 65535), default: constant(25) },
+    retry_intervals: {
+      parse: parseDurationList,
+      default: () => parseDurationList('5m,15m,30m,1h,2h,4h,8h'),
+    },
+    expire_after: { parse: parseDuration, default: constant(5 * 86_400_000) },
+    delay_notice_after: { parse: parseDuration, default: constant(4 * 3_600_000) },
+    max_connections: { parse: parseInteger(1, 10_000), default: constant(50) },
+    max_connections_per_domain: { parse: parseInteger(1, 1000), default: constant(5) },
+    mta_sts: { parse: parseBoolean, default: constant(true) },
+    timeout_seconds: { parse: parseInteger(1, 3600), default: constant(120) },
+  },
   auth: {
     throttle_after: { parse: parseInteger(0, 1000), default: constant(3) },
     throttle_delay_ms: { parse: parseInteger(0, 60_000), default: constant(500) },
@@ -132,6 +187,13 @@ const schema: Record<string, Record<string, KeySpec>> = {
       default: constant('reject'),
     },
   },
+  pop3: {
+    allow_plaintext_login: { parse: parseBoolean, default: constant(false) },
+    on_delete: { parse: parseEnum(['delete', 'archive', 'trash'] as const), default: constant('delete') },
+    mark_seen: { parse: parseBoolean, default: constant(true) },
+    login_delay_seconds: { parse: parseInteger(0, 86_400), default: constant(0) },
+  },
+  imap: { allow_plaintext_login: { parse: parseBoolean, default: constant(false) } },
   tls: { check_seconds: { parse: parseInteger(1, 86_400), default: constant(30) } },
   log: {
     level: { parse: parseEnum(['debug', 'info', 'warn', 'error'] as const), default: constant('info') },
@@ -144,6 +206,15 @@ function parseNonEmpty(value: unknown): string {
   const s = parseString(value)
   if (s.trim() === '') throw new ValueError('a non-empty path')
   return s
+}
+
+/** true/false in TOML; "true"/"false" (or yes/no, 1/0) in an environment variable. */
+function parseBoolean(value: unknown): boolean {
+  if (typeof value === 'boolean') return value
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : ''
+  if (['true', 'yes', '1'].includes(text)) return true
+  if (['false', 'no', '0'].includes(text)) return false
+  throw new ValueError('true or false')
 }
 
 function safeHostname(): string {

@@ -78,3 +78,31 @@ export function parseEnum<T extends string>(allowed: readonly T[]) {
     return value as T
   }
 }
+
+const durationUnits: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
+
+/** `90s`, `15m`, `2h`, `5d` (or a bare number of seconds) → milliseconds; undefined if malformed. */
+export function tryParseDuration(text: string | number): number | undefined {
+  if (typeof text === 'number') return Number.isInteger(text) && text >= 0 ? text * 1000 : undefined
+  const m = /^\s*(\d+)\s*([smhd]?)\s*$/i.exec(text)
+  if (!m) return undefined
+  return Number(m[1]) * (durationUnits[(m[2] || 's').toLowerCase()] ?? 1000)
+}
+
+export function parseDuration(value: unknown): number {
+  const n = typeof value === 'string' || typeof value === 'number' ? tryParseDuration(value) : undefined
+  if (n === undefined) throw new ValueError('a duration such as 90s, 15m, 2h or 5d')
+  return n
+}
+
+/** A comma-separated list (or TOML array) of durations, increasing, at least one. */
+export function parseDurationList(value: unknown): number[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : undefined
+  const list = items?.map((v) =>
+    typeof v === 'string' || typeof v === 'number' ? tryParseDuration(v) : undefined,
+  )
+  if (!list || list.length === 0 || list.some((n) => n === undefined || n === 0)) {
+    throw new ValueError('a list of durations such as "5m,15m,30m,1h,2h,4h"')
+  }
+  return list as number[]
+}

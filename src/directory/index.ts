@@ -7,6 +7,7 @@ import { createAdmin } from './admin.ts'
 import { createAliases } from './aliases.ts'
 import { createAppPasswords } from './app-passwords.ts'
 import { createAudit } from './audit.ts'
+import { createDkimKeys } from './dkim-keys.ts'
 import { createDomains } from './domains.ts'
 import { argon2idHasher, type PasswordHasher } from './passwords.ts'
 import { createResolver } from './resolve.ts'
@@ -23,6 +24,7 @@ export function createDirectory(db: Db, options: DirectoryOptions = {}) {
   const settings = createSettings(db, clock)
   return {
     domains: createDomains(db, clock),
+    dkim: createDkimKeys(db, clock),
     accounts: createAccounts(db, hasher, clock),
     aliases: createAliases(db, clock),
     appPasswords: createAppPasswords(db, hasher, clock),

@@ -6,8 +6,11 @@ import type { AdminEnv } from '../admin/types.ts'
 import type { AuthThrottle } from '../directory/auth-throttle.ts'
 import type { Directory } from '../directory/index.ts'
 import type { Logger } from '../lib/log.ts'
+import type { QueueSummaryCounts } from '../queue/queue-store.ts'
 
 export interface HttpAppDeps {
+  /** The outbound queue's counts for /healthz. */
+  queueSummary?: () => QueueSummaryCounts
   directory: Directory
   throttle: AuthThrottle
   log: Logger
@@ -29,7 +32,22 @@ export function createHttpApp(deps: HttpAppDeps) {
       ms: Math.round(performance.now() - started),
     })
   })
-  app.get('/healthz', (c) => c.json({ status: 'ok', version: deps.version }))
+  app.get('/healthz', (c) => {
+    const queue = deps.queueSummary?.()
+    return c.json({
+      status: 'ok',
+      version: deps.version,
+      ...(queue
+        ? {
+            queue: {
+              ...queue,
+              oldestCreatedAt:
+                queue.oldestCreatedAt === null ? null : new Date(queue.oldestCreatedAt).toISOString(),
+            },
+          }
+        : {}),
+    })
+  })
   app.route('/api', createAdminApi(deps))
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   return app

@@ -31,30 +31,36 @@ export class DkimSignError extends Error {
 
 /**
  * Signs `raw` (header and body, CRLF line ends) with relaxed/relaxed canonicalization and
- * mailauth's default header list. Returns the `DKIM-Signature:` field, folded and ending with
- * CRLF, to prepend to the message unchanged. Throws {@link DkimSignError} when no signature was
- * made; refuses rsa-sha1 and RSA keys under 1024 bits (RFC 8301 section 3).
+ * mailauth's default header list, once per key given (an RSA and an Ed25519 signature side by
+ * side, rfc8463 section 5, so verifiers that know only RSA still pass). Returns the
+ * `DKIM-Signature:` fields, folded and ending with CRLF, to prepend to the message unchanged.
+ * Throws {@link DkimSignError} when a signature was not made; refuses rsa-sha1 and RSA keys
+ * under 1024 bits (RFC 8301 section 3).
  */
-export async function signDkim(raw: Uint8Array | string, options: DkimSignOptions): Promise<string> {
+export async function signDkim(
+  raw: Uint8Array | string,
+  options: DkimSignOptions | DkimSignOptions[],
+): Promise<string> {
+  const keys = Array.isArray(options) ? options : [options]
+  const first = keys[0]
+  if (!first) throw new DkimSignError('DKIM signing needs at least one key', undefined)
   const input = typeof raw === 'string' ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
   // mailauth reads the key from signatureData; top-level signingDomain/selector/privateKey are ignored
   const result = await dkimSign(input, {
-    signatureData: [
-      {
-        signingDomain: options.domain,
-        selector: options.selector,
-        privateKey: options.privateKeyPem,
-        ...(options.algorithm ? { algorithm: options.algorithm } : {}),
-      },
-    ],
+    signatureData: keys.map((k) => ({
+      signingDomain: k.domain,
+      selector: k.selector,
+      privateKey: k.privateKeyPem,
+      ...(k.algorithm ? { algorithm: k.algorithm } : {}),
+    })),
     canonicalization: 'relaxed/relaxed',
-    ...(options.signTime ? { signTime: options.signTime } : {}),
+    ...(first.signTime ? { signTime: first.signTime } : {}),
     strict: true,
   } as Parameters<typeof dkimSign>[1])
   const failure = result.errors[0]
   if (!result.signatures || failure) {
     throw new DkimSignError(
-      `DKIM signing for ${options.domain} failed: ${failure?.err.message ?? 'no signature made'}`,
+      `DKIM signing for ${first.domain} failed: ${failure?.err.message ?? 'no signature made'}`,
       failure?.err.code,
     )
   }

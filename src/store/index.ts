@@ -17,6 +17,7 @@ import { createImportBatches, type ImportProgress } from './import/batch.ts'
 import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
 import { createMailboxes, type MailboxRow } from './mailboxes.ts'
+import { createMessageBytesReader, type MaildropUpdate, updateMaildrop } from './maildrop.ts'
 import { type AppendInput, createMessages } from './messages.ts'
 import type { PreparedMessage } from './prepare-message.ts'
 import { createQuota } from './quota.ts'
@@ -216,6 +217,9 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     /** Removes messages from a mailbox regardless of $deleted (POP3 DELE+QUIT, JMAP mailboxIds). */
     removeFromMailbox: (accountId: number, mailboxId: number, uids: number[]) =>
       operate(accountId, (c) => messages.removeFromMailbox(c, mailboxId, uids)),
+    /** POP3 QUIT (rfc1939#section-6): \Seen for retrieved emails and removal of deleted ones, in one transaction. */
+    updateMaildrop: (accountId: number, mailboxId: number, update: MaildropUpdate) =>
+      operate(accountId, (c) => updateMaildrop({ db, messages, keywordUpdates }, c, mailboxId, update)),
     destroyEmails: (accountId: number, emailIds: number[]) =>
       operate(accountId, (c) => messages.destroy(c, emailIds)),
 
@@ -226,7 +230,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       importBatches.state(accountId, source, kind),
 
     /** References to stored bytes, for the outbound queue (inside a write job). */
-    blobs: { acquire: blobs.acquire, release: blobs.release },
+    blobs: { acquire: blobs.acquire, release: blobs.release, read: blobs.read },
 
     // --- reads -----------------------------------------------------------------------------
     mailboxMessages: reader.mailboxMessages,
@@ -235,6 +239,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     facts: reader.facts,
     mailboxIdsOf: reader.mailboxIdsOf,
     raw: reader.raw,
+    /** The raw message in one prepared query, undefined if it is gone (POP3 RETR). */
+    messageBytes: createMessageBytesReader(db),
     quota: (accountId: number) => quota.usage(accountId),
     modseq: (accountId: number) => changeLog.modseq(accountId),
     changes: changeLog.since,

@@ -23,6 +23,7 @@ export async function startTestServer(
     env?: Record<string, string>
     dataDir?: string
     resolver?: Resolver
+    outboundTls?: { ca?: string[]; mtaStsPort?: number }
   } = {},
 ): Promise<TestServer> {
   const dir = options.dataDir ? undefined : tempDir()
@@ -46,6 +47,7 @@ export async function startTestServer(
     hasher: fastHasher,
     // Tests never touch real DNS: an empty mock unless the test brings its records.
     resolver: options.resolver ?? createMockResolver({}),
+    ...(options.outboundTls ? { outboundTls: options.outboundTls } : {}),
   })
   return {
     ...server,

@@ -62,7 +62,7 @@ describe('bun src/main.ts serve', () => {
   test('healthz over http and https (curl)', () => {
     expect(curl([`http://127.0.0.1:${setup.http}/healthz`])).toEqual({
       status: 200,
-      body: '{"status":"ok","version":"0.1.0"}',
+      body: '{"status":"ok","version":"0.1.0","queue":{"messages":0,"recipients":{"queued":0,"deferred":0},"oldestCreatedAt":null}}',
     })
     expect(curl([`https://127.0.0.1:${setup.https}/healthz`]).status).toBe(200)
   })

@@ -23,7 +23,7 @@ async function cli(...argv: string[]) {
 test('domain, account, alias life cycle with tables and JSON', async () => {
   expect(await cli('domain', 'add', 'Example.org')).toMatchObject({
     code: 0,
-    out: 'domain example.org added',
+    out: 'domain example.org added (DKIM keys made; `postern dkim show example.org` prints the DNS records)',
   })
   expect((await cli('domain', 'add', 'example.org')).err).toBe('error: domain example.org already exists')
   expect(
@@ -119,4 +119,36 @@ test('a bad config stops the command with one line', async () => {
   expect(out).toEqual([
     'error: config: listen.imap = "nonsense" (from environment variable POSTERN_LISTEN_IMAP) is not valid; expected host:port (e.g. 0.0.0.0:143), or "off" to disable the service',
   ])
+})
+
+test('dkim show prints the TXT records to publish; rotate keeps the old selectors for the grace period', async () => {
+  await cli('domain', 'add', 'example.org')
+  const show = await cli('dkim', 'show', 'example.org')
+  expect(show.code).toBe(0)
+  const lines = show.out.split('\n')
+  expect(lines.length).toBe(2)
+  expect(lines[0]).toMatch(
+    /^r\d{8}\._domainkey\.example\.org\. IN TXT "v=DKIM1; k=rsa; p=MIIB[^"]{200,}" "[^"]+"$/,
+  )
+  expect(lines[1]).toMatch(
+    /^e\d{8}\._domainkey\.example\.org\. IN TXT "v=DKIM1; k=ed25519; p=[A-Za-z0-9+/]{43}="$/,
+  )
+  const rotated = await cli('dkim', 'rotate', 'example.org', '--grace-days', '3')
+  expect(rotated.code).toBe(0)
+  const after = rotated.out.split('\n')
+  expect(after[0]).toBe('new DKIM keys for example.org; the old selectors stay published for 3 day(s)')
+  expect(after.length).toBe(5)
+  expect(after[3]).toMatch(/; retiring, remove after \d{4}-\d\d-\d\dT/)
+  const json = JSON.parse((await cli('dkim', 'show', 'example.org', '--json')).out) as { selector: string }[]
+  expect(json.map((r) => r.selector)).toEqual([
+    expect.stringMatching(/-2$/),
+    expect.stringMatching(/-2$/),
+    expect.any(String),
+    expect.any(String),
+  ])
+  expect(await cli('dkim', 'show', 'nowhere.test')).toMatchObject({
+    code: 1,
+    err: 'error: domain nowhere.test does not exist',
+  })
+  expect((await cli('dkim', 'rotate', 'example.org', '--grace-days', 'soon')).code).toBe(2)
 })

@@ -11,6 +11,7 @@ export function domainRoutes(directory: Directory) {
     const body = await jsonBody(c)
     onlyKeys(body, ['name'])
     const domain = directory.domains.add(requireString(body, 'name'))
+    await directory.dkim.ensure(domain.name)
     directory.audit.record(c.get('actor'), 'domain.create', domain.name, undefined, c.env?.remoteAddress)
     return c.json(domain, 201)
   })

@@ -1,6 +1,7 @@
 // The whole schema, for drizzle-kit and the typed client.
 export * from './accounts.ts'
 export * from './deliveries.ts'
+export * from './dkim.ts'
 export * from './domains.ts'
 export * from './emails.ts'
 export * from './imports.ts'

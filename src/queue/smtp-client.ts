@@ -1,0 +1,224 @@
+// One SMTP transaction to one server address, on nodemailer's SMTPConnection (pipelining,
+// STARTTLS, AUTH): connect, negotiate TLS as the policy says, send the envelope and the
+// message, and report per recipient. Addresses are resolved by the caller through src/dns, so
+// the connection never asks the system resolver.
+import type { TLSSocket } from 'node:tls'
+import SMTPConnection from 'nodemailer/lib/smtp-connection'
+
+/**
+ * opportunistic: STARTTLS when offered, certificate not checked, plaintext when the handshake
+ * fails (rfc3207 section 4.1, as MTAs do without a policy).
+ * verified: STARTTLS required and the certificate must be valid for the host name (MTA-STS
+ * enforce, a smarthost). implicit: TLS from the first byte, verified (port 465).
+ * none: never TLS (a relay on the same machine).
+ */
+export type TlsRequirement = 'opportunistic' | 'verified' | 'implicit' | 'none'
+
+export interface SendTarget {
+  /** IP address to connect to. */
+  address: string
+  port: number
+  /** The server's host name: SNI and certificate verification. */
+  hostname: string
+  tls: TlsRequirement
+  /** Extra trusted CA certificates (PEM), for tests and private relays. */
+  ca?: string[]
+  auth?: { user: string; pass: string }
+  /** Our name in EHLO. */
+  helo: string
+  timeoutMs: number
+}
+
+export interface RecipientReply {
+  address: string
+  /** SMTP reply code (250, 550 …); 0 when the server gave none. */
+  code: number
+  reply: string
+}
+
+export interface SendResult {
+  accepted: string[]
+  rejected: RecipientReply[]
+  /** The reply to the end of DATA. */
+  reply: string
+  tls: TlsOutcome
+}
+
+export interface TlsOutcome {
+  used: boolean
+  /** The certificate chain and host name checked out (only known when TLS was used). */
+  verified: boolean
+  verifyError?: string
+}
+
+/** The transaction failed as a whole (connection, TLS, MAIL FROM, DATA). */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    /** SMTP reply code when the server gave one, else 0 (connection or TLS failure). */
+    readonly replyCode: number,
+    /** connect | tls | envelope | data */
+    readonly stage: string,
+    /** For TLS failures: the rfc8460 result type. */
+    readonly tlsResult?: string,
+  ) {
+    super(message)
+    this.name = 'SendError'
+  }
+  get permanent(): boolean {
+    return this.replyCode >= 500 && this.replyCode < 600
+  }
+}
+
+interface NodemailerError extends Error {
+  code?: string
+  responseCode?: number
+  response?: string
+  command?: string
+  rejectedErrors?: NodemailerError[]
+  recipient?: string
+}
+
+function tlsResultOf(err: NodemailerError): string {
+  const text = `${err.code ?? ''} ${err.message}`
+  if (/altname|hostname|Host:/i.test(text)) return 'certificate-host-mismatch'
+  if (/expired/i.test(text)) return 'certificate-expired'
+  if (/self.signed|unable to (get|verify)|CERT|certificate/i.test(text)) return 'certificate-not-trusted'
+  if (/STARTTLS/i.test(text)) return 'starttls-not-supported'
+  return 'validation-failure'
+}
+
+function connectOnce(target: SendTarget, plaintextOnly: boolean): Promise<SMTPConnection> {
+  const verify = target.tls === 'verified' || target.tls === 'implicit'
+  const connection = new SMTPConnection({
+    host: target.address,
+    port: target.port,
+    secure: target.tls === 'implicit',
+    servername: target.hostname,
+    name: target.helo,
+    requireTLS: target.tls === 'verified',
+    ignoreTLS: plaintextOnly || target.tls === 'none',
+    opportunisticTLS: target.tls === 'opportunistic',
+    connectionTimeout: target.timeoutMs,
+    greetingTimeout: target.timeoutMs,
+    socketTimeout: target.timeoutMs,
+    logger: false,
+    tls: {
+      servername: target.hostname,
+      rejectUnauthorized: verify,
+      minVersion: 'TLSv1.2',
+      ...(target.ca ? { ca: target.ca } : {}),
+    },
+  })
+  return new Promise((resolve, reject) => {
+    connection.once('error', reject)
+    connection.connect((err) => {
+      if (err) reject(err)
+      else resolve(connection)
+    })
+  })
+}
+
+function tlsOutcome(connection: SMTPConnection): TlsOutcome {
+  const socket = connection._socket as TLSSocket | null | false
+  if (!connection.secure || !socket) return { used: false, verified: false }
+  const verified = socket.authorized === true
+  return {
+    used: true,
+    verified,
+    ...(verified ? {} : { verifyError: String(socket.authorizationError ?? 'not verified') }),
+  }
+}
+
+async function open(target: SendTarget): Promise<SMTPConnection> {
+  try {
+    return await connectOnce(target, false)
+  } catch (err) {
+    const e = err as NodemailerError
+    // Opportunistic TLS that fails the handshake falls back to plaintext, as MTAs do.
+    // The handshake failed or the certificate was refused (node reports those as socket errors).
+    const tlsFailure =
+      e.code === 'ETLS' ||
+      /certificate|altnames|self.signed|unable to (get|verify)|handshake|SSL|TLS/i.test(e.message) ||
+      (target.tls === 'verified' && /STARTTLS/i.test(e.message))
+    if (target.tls === 'opportunistic' && tlsFailure) return connectOnce(target, true)
+    if (tlsFailure) {
+      throw new SendError(`TLS with ${target.hostname} failed: ${e.message}`, 0, 'tls', tlsResultOf(e))
+    }
+    throw new SendError(
+      `cannot talk to ${target.hostname} [${target.address}]: ${e.response ?? e.message}`,
+      e.responseCode ?? 0,
+      'connect',
+    )
+  }
+}
+
+/** Sends one message to one server; per-recipient results, or a SendError for the whole transaction. */
+export async function sendMessage(
+  target: SendTarget,
+  envelope: { from: string; to: string[] },
+  message: Buffer,
+): Promise<SendResult> {
+  const connection = await open(target)
+  try {
+    const tls = tlsOutcome(connection)
+    if (target.auth) {
+      await new Promise<void>((resolve, reject) =>
+        connection.login({ user: target.auth?.user, pass: target.auth?.pass }, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      ).catch((err: NodemailerError) => {
+        throw new SendError(
+          `authentication at ${target.hostname} failed: ${err.response ?? err.message}`,
+          err.responseCode && err.responseCode >= 500 ? 454 : (err.responseCode ?? 0),
+          'auth',
+        )
+      })
+    }
+    const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
+      connection.send(
+        { from: envelope.from === '' ? false : envelope.from, to: envelope.to, size: message.length },
+        message,
+        (err, result) => (err ? reject(err) : resolve(result as SMTPConnection.SentMessageInfo)),
+      ),
+    ).catch((err: NodemailerError) => {
+      const rejected = err.rejectedErrors
+      if (err.code === 'EENVELOPE' && rejected && rejected.length > 0 && err.command !== 'MAIL FROM') {
+        // Every recipient refused: report them one by one rather than failing the transaction.
+        return {
+          accepted: [],
+          rejected: [],
+          rejectedErrors: rejected,
+          response: err.response ?? err.message,
+        } as unknown as SMTPConnection.SentMessageInfo
+      }
+      throw new SendError(
+        `${target.hostname} said: ${err.response ?? err.message}`,
+        err.responseCode ?? 0,
+        err.code === 'EMESSAGE' ? 'data' : err.code === 'EENVELOPE' ? 'envelope' : 'connect',
+      )
+    })
+    const rejectedErrors = (info.rejectedErrors ?? []) as NodemailerError[]
+    return {
+      accepted: info.accepted.map(String),
+      rejected: rejectedErrors.map((e) => ({
+        address: e.recipient ?? '',
+        code: e.responseCode ?? 0,
+        reply: e.response ?? e.message,
+      })),
+      reply: info.response,
+      tls,
+    }
+  } finally {
+    connection.quit()
+  }
+}
+
+/** The rfc3463 enhanced status code in a reply, else one derived from the reply code. */
+export function enhancedStatus(reply: string, code: number): string {
+  const m = /\b([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)
+  if (m?.[1]) return m[1]
+  if (code >= 500) return '5.0.0'
+  if (code >= 400) return '4.0.0'
+  return '2.0.0'
+}
