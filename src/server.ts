@@ -2,6 +2,7 @@
 // main.ts calls it for `serve`; tests call it to run a complete server in a temp directory.
 import { join } from 'node:path'
 import pkg from '../package.json' with { type: 'json' }
+import { createNetworkSettingsLoader } from './admin/network-settings.ts'
 import type { Config, ServiceName } from './config/config.ts'
 import type { HostPort } from './config/values.ts'
 import { openDatabase } from './db/client.ts'
@@ -15,8 +16,10 @@ import { type Authenticator, createAuthenticator } from './directory/sasl/authen
 import { createCachingResolver, createSystemResolver, type Resolver } from './dns/index.ts'
 import { createEventBus, type EventBus } from './events/bus.ts'
 import { createHttpApp } from './http/app.ts'
+import { createCertificateAdmin } from './http/certificates.ts'
+import { createServerInfo } from './http/server-info.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
-import type { Logger } from './lib/log.ts'
+import { createLogRing, type Logger, recordingLogger } from './lib/log.ts'
 import { createWorkerPool, workerEntry } from './lib/workers.ts'
 import { type HttpListener, serveHttp } from './net/http-server.ts'
 import {
@@ -27,6 +30,7 @@ import {
   startListeners,
   type TlsMode,
 } from './net/index.ts'
+import { watchBindFailures } from './net/listener-status.ts'
 import { pop3Protocol } from './pop3/server/index.ts'
 import { type BounceSink, createOutbound } from './queue/index.ts'
 import { createQueueStore, type QueueStore } from './queue/queue-store.ts'
@@ -111,8 +115,13 @@ export interface RunningServer {
 
 /** Starts everything; a service whose port cannot be bound is logged and skipped. */
 export async function startServer(options: StartOptions): Promise<RunningServer> {
-  const { config, log } = options
   const env = options.env ?? process.env
+  // The web admin's log page and dashboard read recent lines (and bind failures) from memory.
+  const logRing = createLogRing(1000)
+  const log = recordingLogger(options.log, logRing, options.config.log.level)
+  const bindFailures = watchBindFailures(logRing)
+  const startedAt = Date.now()
+  let config = options.config
   const clock = options.clock ?? systemClock
   const dbPath = join(config.data_dir, 'postern.sqlite')
   const database = openDatabase(dbPath)
@@ -120,6 +129,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const { applied } = migrate(database.sqlite)
     if (applied.length > 0) log.info('database migrated', { path: dbPath, applied: applied.join(',') })
     const directory = createDirectory(database.db, { hasher: options.hasher, clock })
+    config = createNetworkSettingsLoader(log).apply(config, directory.settings, env)
     const admin = await directory.admin.ensure(env.POSTERN_ADMIN_PASSWORD)
     if (admin.generated) {
       log.warn(
@@ -233,13 +243,32 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     })
     outbound.runner.start()
 
+    const serviceAddress = (service: ServiceName): HostPort | undefined =>
+      service === 'http' || service === 'https'
+        ? httpListeners.find((l) => l.service === service)?.address
+        : (listeners.address(service) ?? smtp.address(service))
     const app = createHttpApp({
       directory,
       throttle,
       log,
       bodyLimitBytes: config.limits.http_body_limit,
       version,
+      queue,
       queueSummary: () => queue.summary(),
+      resolver,
+      logRing,
+      certificates: createCertificateAdmin(config.data_dir, tls, clock),
+      network: { running: config, env },
+      server: createServerInfo({
+        config,
+        version,
+        startedAt,
+        dbPath,
+        directory,
+        store,
+        address: serviceAddress,
+        reasonFor: bindFailures.reasonFor,
+      }),
     })
     const httpListeners: HttpListener[] = []
     for (const service of ['http', 'https'] as const) {
@@ -288,10 +317,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     return {
       services,
       generatedAdminPassword: admin.generated,
-      address: (service) =>
-        service === 'http' || service === 'https'
-          ? httpListeners.find((l) => l.service === service)?.address
-          : (listeners.address(service) ?? smtp.address(service)),
+      address: serviceAddress,
       stop: () => {
         stopping ??= (async () => {
           log.info('shutting down')

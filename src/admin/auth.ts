@@ -1,10 +1,13 @@
-// Admin API authentication: HTTP Basic as `admin`, or a bearer token from POST /api/token.
+// Admin API authentication: HTTP Basic as `admin`, a bearer token from POST /api/token, or the
+// web admin's session cookie (with its CSRF token on every state-changing request).
 // Failures count against the same per-IP throttle as mail logins.
-import type { MiddlewareHandler } from 'hono'
+import type { Context, MiddlewareHandler } from 'hono'
+import { getCookie } from 'hono/cookie'
 import type { AuthThrottle } from '../directory/auth-throttle.ts'
 import type { Directory } from '../directory/index.ts'
 import { decodeSaslBase64, SaslError } from '../directory/sasl/mechanisms.ts'
 import { HttpError } from './errors.ts'
+import { csrfHeaderName, type SessionStore, sessionCookieName } from './session.ts'
 import type { AdminEnv } from './types.ts'
 
 const realm = 'Basic realm="Postern admin", charset="UTF-8"'
@@ -23,7 +26,21 @@ export function parseBasic(header: string): { user: string; password: string } |
   }
 }
 
-export function adminAuth(directory: Directory, throttle: AuthThrottle): MiddlewareHandler<AdminEnv> {
+/** The web admin marks its requests, so a 401 does not make the browser pop up its own login box. */
+export const uiRequestHeader = 'x-requested-with'
+
+function challenge(c: Context, value: string): void {
+  if (!c.req.header(uiRequestHeader)) c.header('WWW-Authenticate', value)
+}
+
+/** Methods that change nothing; every other one needs the CSRF token when a cookie authenticates it. */
+export const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+export function adminAuth(
+  directory: Directory,
+  throttle: AuthThrottle,
+  sessions?: SessionStore,
+): MiddlewareHandler<AdminEnv> {
   return async (c, next) => {
     const ip = c.env?.remoteAddress ?? 'unknown'
     const header = c.req.header('authorization')
@@ -32,8 +49,20 @@ export function adminAuth(directory: Directory, throttle: AuthThrottle): Middlew
       c.header('Retry-After', String(Math.ceil(verdict.retryAfterMs / 1000)))
       throw new HttpError(429, 'too many failed logins from this address; try again later')
     }
+    if (!header && sessions) {
+      const session = sessions.get(getCookie(c, sessionCookieName))
+      if (session) {
+        // A cookie rides along on any request the browser makes, also one another site forges:
+        // only the page that was given the token can send it back (OWASP synchronizer token).
+        if (!safeMethods.has(c.req.method) && !sessions.checkCsrf(session, c.req.header(csrfHeaderName))) {
+          throw new HttpError(403, 'missing or wrong CSRF token (x-csrf-token header); reload the page')
+        }
+        c.set('actor', session.user)
+        return next()
+      }
+    }
     if (!header) {
-      c.header('WWW-Authenticate', realm)
+      challenge(c, realm)
       throw new HttpError(401, 'authentication required (HTTP Basic as admin, or Bearer token)')
     }
     if (/^Bearer\s/i.test(header)) {
@@ -43,12 +72,12 @@ export function adminAuth(directory: Directory, throttle: AuthThrottle): Middlew
         return next()
       }
       throttle.recordFailure(ip, { service: 'admin' })
-      c.header('WWW-Authenticate', 'Bearer error="invalid_token"')
+      challenge(c, 'Bearer error="invalid_token"')
       throw new HttpError(401, 'invalid or expired token')
     }
     const basic = parseBasic(header)
     if (!basic) {
-      c.header('WWW-Authenticate', realm)
+      challenge(c, realm)
       throw new HttpError(401, 'malformed Authorization header')
     }
     if (verdict.delayMs > 0) await new Promise((r) => setTimeout(r, verdict.delayMs))
@@ -62,7 +91,7 @@ export function adminAuth(directory: Directory, throttle: AuthThrottle): Middlew
       throw new HttpError(403, 'this account is not an administrator')
     }
     throttle.recordFailure(ip, { service: 'admin', user: basic.user })
-    c.header('WWW-Authenticate', realm)
+    challenge(c, realm)
     throw new HttpError(401, 'wrong user name or password')
   }
 }

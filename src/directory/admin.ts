@@ -9,7 +9,9 @@ import type { Settings } from './settings.ts'
 
 export const adminUsername = 'admin'
 const hashKey = 'admin.password_hash'
-const epochKey = 'admin.epoch'
+/** Settings key of the credential's epoch: bumped by every password change. */
+export const adminEpochKey = 'admin.epoch'
+const epochKey = adminEpochKey
 const secretKey = 'admin.token_secret'
 const tokenPrefix = 'pst_'
 

@@ -1,21 +1,15 @@
-// The one Hono app served on the `http` and `https` listeners: health, the admin API and,
-// as later issues land, JMAP, DAV, well-known and the web admin.
+// The one Hono app served on the `http` and `https` listeners: health, the admin API, the web
+// admin (/login, /admin) and, as later issues land, JMAP, DAV, well-known and autoconfig.
 import { Hono } from 'hono'
-import { createAdminApi } from '../admin/app.ts'
+import { type AdminApiDeps, createAdminApi } from '../admin/app.ts'
 import type { AdminEnv } from '../admin/types.ts'
-import type { AuthThrottle } from '../directory/auth-throttle.ts'
-import type { Directory } from '../directory/index.ts'
-import type { Logger } from '../lib/log.ts'
 import type { QueueSummaryCounts } from '../queue/queue-store.ts'
+import { webAdminRoutes } from './web-admin.ts'
 
-export interface HttpAppDeps {
+export interface HttpAppDeps extends AdminApiDeps {
+  version: string
   /** The outbound queue's counts for /healthz. */
   queueSummary?: () => QueueSummaryCounts
-  directory: Directory
-  throttle: AuthThrottle
-  log: Logger
-  bodyLimitBytes: number
-  version: string
 }
 
 export function createHttpApp(deps: HttpAppDeps) {
@@ -49,6 +43,7 @@ export function createHttpApp(deps: HttpAppDeps) {
     })
   })
   app.route('/api', createAdminApi(deps))
+  app.route('/', webAdminRoutes())
   app.notFound((c) => c.json({ error: 'not found' }, 404))
   return app
 }

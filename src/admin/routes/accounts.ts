@@ -25,9 +25,21 @@ function countField(body: Record<string, unknown>, key: string): number | null |
   return value
 }
 
-export function accountRoutes(directory: Directory) {
+/** Storage used by an account, when the server can tell (the mail store). */
+export type QuotaUsageOf = (accountId: number) => { usedBytes: number; usedMessages: number }
+
+export function accountRoutes(directory: Directory, usageOf?: QuotaUsageOf) {
   const app = new Hono<AdminEnv>()
+  const used = (id: number) => {
+    try {
+      const u = usageOf?.(id)
+      return u ? { usedBytes: u.usedBytes, usedMessages: u.usedMessages } : {}
+    } catch {
+      return { usedBytes: 0, usedMessages: 0 } // no mail state yet: nothing stored
+    }
+  }
   const view = (a: ReturnType<Directory['accounts']['get']>) => ({
+    ...used(a.id),
     email: a.email,
     displayName: a.displayName,
     quota: a.quotaBytes,
