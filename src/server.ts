@@ -21,6 +21,7 @@ import { createServerInfo } from './http/server-info.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import { createLogRing, type Logger, recordingLogger } from './lib/log.ts'
 import { createWorkerPool, workerEntry } from './lib/workers.ts'
+import type { SignRequest } from './mailauth/sign-worker.ts'
 import { type HttpListener, serveHttp } from './net/http-server.ts'
 import {
   type Connection,
@@ -210,6 +211,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       pipeline,
       resolver,
     })
+    // DKIM signing of outbound mail runs beside the event loop, like parsing of large messages.
+    const signPool = createWorkerPool<SignRequest, string>(
+      workerEntry('mailauth/sign-worker.ts', import.meta.url, './mailauth/sign-worker.ts'),
+      Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)),
+    )
     // Bounces to local senders go through local delivery; to remote ones, back into the queue.
     const bounces: BounceSink = {
       async deliver(to, message) {
@@ -236,6 +242,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       readBlob: store.blobs.read,
       resolver,
       signingKeys: directory.dkim.signingKeys,
+      sign: (raw, keys) => signPool.run({ raw, keys }),
       bounces,
       log,
       clock,
@@ -324,13 +331,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           clearInterval(certificateWatch)
           clearInterval(memoryTrim)
           await Promise.all([
-            outbound.runner.stop(config.limits.shutdown_grace_seconds * 1000),
+            outbound.stop(config.limits.shutdown_grace_seconds * 1000),
             listeners.stop(config.limits.shutdown_grace_seconds * 1000),
             smtp.stop(),
             ...httpListeners.map((l) => l.stop(true)),
           ])
           await writer.drain()
           preparePool.close()
+          signPool.close()
           database.close()
           log.info('stopped')
         })()

@@ -8,6 +8,7 @@ import type { Logger } from '../lib/log.ts'
 import { mxAllowed } from '../mailauth/mta-sts.ts'
 import { addressesOf, type MxHost, resolveRoute } from './routes.ts'
 import {
+  type ConnectionCache,
   enhancedStatus,
   SendError,
   type SendResult,
@@ -36,6 +37,8 @@ export interface AttemptDeps {
   ca?: string[]
   /** The transport; tests may replace it. */
   send?: typeof sendMessage
+  /** Idle connections kept for the next message to the same server. */
+  connections?: ConnectionCache
 }
 
 /** What happened to one recipient in this attempt. */
@@ -228,7 +231,12 @@ export function createAttempt(deps: AttemptDeps) {
           ...(deps.relay?.username ? { auth: { user: deps.relay.username, pass: deps.relay.password } } : {}),
         }
         try {
-          const result = await send(target, { from: input.mailFrom, to: recipients }, input.message)
+          const result = await send(
+            target,
+            { from: input.mailFrom, to: recipients },
+            input.message,
+            deps.connections,
+          )
           reportTls(domain, c, result, input.now)
           const accepted = new Set(result.accepted.map((a) => a.toLowerCase()))
           const rejected = new Map(result.rejected.map((r) => [r.address.toLowerCase(), r]))

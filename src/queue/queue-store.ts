@@ -2,7 +2,7 @@
 // blob store, one row per recipient with its own state) from the moment it is accepted until
 // every recipient is delivered or has failed. The runner (runner.ts) reads what is due here and
 // records each attempt's outcome.
-import { and, asc, count, eq, inArray, lte, min, ne, sql } from 'drizzle-orm'
+import { and, asc, count, eq, inArray, min, ne } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { queuedMessages, queuedRecipients } from '../db/schema/index.ts'
 import type { BlobStore, PreparedBlob } from '../store/blobs.ts'
@@ -87,6 +87,35 @@ const pending = ['queued', 'deferred'] as const
 
 export function createQueueStore(db: Db, blobRefs: BlobRefs, options: QueueStoreOptions) {
   const listeners = new Set<() => void>()
+  // The delivery loop's statements, compiled once: the runner uses them for every message.
+  const sqlite = db.$client
+  const statements = {
+    message: sqlite.query(
+      `SELECT id, account_id AS accountId, blob_id AS blobId, mail_from AS mailFrom, size,
+              created_at AS createdAt, expires_at AS expiresAt, dkim_signature AS dkimSignature,
+              delay_notified_at AS delayNotifiedAt
+         FROM queued_messages WHERE id = ?`,
+    ),
+    due: sqlite.query(
+      `SELECT id AS recipientId, message_id AS messageId, address, attempts FROM queued_recipients
+        WHERE status IN ('queued', 'deferred') AND next_attempt_at <= ?
+        ORDER BY next_attempt_at, id LIMIT ?`,
+    ),
+    nextDue: sqlite.query(
+      `SELECT min(next_attempt_at) AS at FROM queued_recipients WHERE status IN ('queued', 'deferred')`,
+    ),
+    record: sqlite.query(
+      `UPDATE queued_recipients
+          SET status = $status, attempts = attempts + 1, last_attempt_at = $now, last_error = $error,
+              status_code = $statusCode, remote_mta = $remoteMta,
+              next_attempt_at = COALESCE($next, next_attempt_at)
+        WHERE id = $id AND message_id = $messageId`,
+    ),
+    pendingCount: sqlite.query(
+      `SELECT count(*) AS n FROM queued_recipients WHERE message_id = ? AND status IN ('queued', 'deferred')`,
+    ),
+    deleteMessage: sqlite.query('DELETE FROM queued_messages WHERE id = ? RETURNING blob_id AS blobId'),
+  }
   const recipientView = (r: typeof queuedRecipients.$inferSelect): QueuedRecipientView => ({
     address: r.address,
     status: r.status,
@@ -168,7 +197,7 @@ export function createQueueStore(db: Db, blobRefs: BlobRefs, options: QueueStore
     },
 
     message(id: number): QueuedMessageRow | undefined {
-      return db.select().from(queuedMessages).where(eq(queuedMessages.id, id)).get()
+      return (statements.message.get(id) as QueuedMessageRow | null) ?? undefined
     },
 
     /** Makes every recipient of a message not yet delivered or failed due now (`queue retry`). */
@@ -195,28 +224,12 @@ export function createQueueStore(db: Db, blobRefs: BlobRefs, options: QueueStore
 
     /** Recipients due by `now`, oldest first; the runner skips the ones it already has in flight. */
     due(now: number, limit: number): DueRecipient[] {
-      return db
-        .select({
-          recipientId: queuedRecipients.id,
-          messageId: queuedRecipients.messageId,
-          address: queuedRecipients.address,
-          attempts: queuedRecipients.attempts,
-        })
-        .from(queuedRecipients)
-        .where(and(inArray(queuedRecipients.status, [...pending]), lte(queuedRecipients.nextAttemptAt, now)))
-        .orderBy(asc(queuedRecipients.nextAttemptAt), asc(queuedRecipients.id))
-        .limit(limit)
-        .all()
+      return statements.due.all(now, limit) as DueRecipient[]
     },
 
     /** The earliest next attempt of any pending recipient, or null when nothing is pending. */
     nextDueAt(): number | null {
-      const row = db
-        .select({ at: min(queuedRecipients.nextAttemptAt) })
-        .from(queuedRecipients)
-        .where(inArray(queuedRecipients.status, [...pending]))
-        .get()
-      return row?.at ?? null
+      return (statements.nextDue.get() as { at: number | null } | null)?.at ?? null
     },
 
     /** Stores the DKIM-Signature made on the first attempt so retries send the same bytes. Inside a write job. */
@@ -238,26 +251,19 @@ export function createQueueStore(db: Db, blobRefs: BlobRefs, options: QueueStore
      */
     recordAttempt(messageId: number, outcomes: AttemptOutcome[], now: number): boolean {
       for (const o of outcomes) {
-        db.update(queuedRecipients)
-          .set({
-            status: o.status,
-            attempts: sql`${queuedRecipients.attempts} + 1`,
-            lastAttemptAt: now,
-            lastError: o.error,
-            statusCode: o.statusCode,
-            remoteMta: o.remoteMta,
-            ...(o.nextAttemptAt !== undefined ? { nextAttemptAt: o.nextAttemptAt } : {}),
-          })
-          .where(and(eq(queuedRecipients.id, o.recipientId), eq(queuedRecipients.messageId, messageId)))
-          .run()
+        statements.record.run({
+          $id: o.recipientId,
+          $messageId: messageId,
+          $status: o.status,
+          $now: now,
+          $error: o.error,
+          $statusCode: o.statusCode,
+          $remoteMta: o.remoteMta,
+          $next: o.nextAttemptAt ?? null,
+        })
       }
-      const left = db
-        .select({ n: count() })
-        .from(queuedRecipients)
-        .where(and(eq(queuedRecipients.messageId, messageId), inArray(queuedRecipients.status, [...pending])))
-        .get()
-      if ((left?.n ?? 0) > 0) return false
-      const message = db.delete(queuedMessages).where(eq(queuedMessages.id, messageId)).returning().get()
+      if ((statements.pendingCount.get(messageId) as { n: number }).n > 0) return false
+      const message = statements.deleteMessage.get(messageId) as { blobId: number } | null
       if (message) blobRefs.release(message.blobId)
       return true
     },

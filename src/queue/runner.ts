@@ -5,21 +5,20 @@
 // unfinished attempt is simply due again (a duplicate is possible, a loss is not: rfc5321
 // section 6.1 prefers the former).
 import type { Writer } from '../db/writer.ts'
-import type { DkimSigningKey } from '../directory/dkim-keys.ts'
 import type { Clock } from '../lib/clock.ts'
 import type { Logger } from '../lib/log.ts'
 import type { Attempt, RecipientOutcome } from './attempt.ts'
 import { type BounceSink, createBounces } from './bounces.ts'
 import type { AttemptOutcome, DueRecipient, QueuedMessageRow, QueueStore } from './queue-store.ts'
 import { nextAttemptAt } from './schedule.ts'
-import { signOutbound } from './signing.ts'
+import type { OutboundSigner } from './signing.ts'
 
 export interface RunnerDeps {
   queue: QueueStore
   writer: Writer
   readBlob: (blobId: number) => Uint8Array
   attempt: Attempt
-  signingKeys: (domain: string) => DkimSigningKey[]
+  signer: OutboundSigner
   bounces: BounceSink
   log: Logger
   clock: Clock
@@ -34,7 +33,8 @@ export interface RunnerDeps {
 
 /** How often the runner looks for work another process (the CLI) made due. */
 const pollMs = 5000
-const dueBatch = 500
+/** Due recipients read per free connection: enough to group a message's recipients by domain. */
+const rowsPerSlot = 8
 
 interface Group {
   key: string
@@ -47,7 +47,7 @@ export function createQueueRunner(deps: RunnerDeps) {
   const { queue, log } = deps
   const inFlight = new Set<number>()
   const perDomain = new Map<string, number>()
-  const signing = new Map<number, Promise<string>>()
+  const signing = new Map<number, { signature: Promise<string>; users: number }>()
   const running = new Set<Promise<void>>()
   const bounceMaker = createBounces({ hostname: deps.hostname, sink: deps.bounces, log })
   let active = 0
@@ -55,26 +55,31 @@ export function createQueueRunner(deps: RunnerDeps) {
   let stopped = false
   let scheduled = false
 
+  /**
+   * The message's DKIM-Signature: made once (in a Worker) and shared by the groups of the same
+   * message that run together; kept in the database only if some recipient has to wait for a
+   * retry, in the same commit as the outcome.
+   */
   const signatureFor = (message: QueuedMessageRow, raw: Uint8Array): Promise<string> => {
     if (message.dkimSignature !== null) return Promise.resolve(message.dkimSignature)
-    let pending = signing.get(message.id)
-    if (!pending) {
-      pending = signOutbound(raw, message.mailFrom, deps.signingKeys)
-        .catch((err) => {
-          log.warn('DKIM signing failed; sending unsigned', {
-            queueId: message.id,
-            err: (err as Error).message,
-          })
-          return ''
-        })
-        .then(async (signature) => {
-          await deps.writer.write(() => queue.saveSignature(message.id, signature))
-          return signature
-        })
-        .finally(() => signing.delete(message.id))
-      signing.set(message.id, pending)
+    const shared = signing.get(message.id)
+    if (shared) {
+      shared.users++
+      return shared.signature
     }
-    return pending
+    const signature = deps.signer.sign(raw, message.mailFrom).catch((err: unknown) => {
+      log.warn('DKIM signing failed; sending unsigned', {
+        queueId: message.id,
+        err: err instanceof Error ? err.message : String(err),
+      })
+      return ''
+    })
+    signing.set(message.id, { signature, users: 1 })
+    return signature
+  }
+  const releaseSignature = (messageId: number) => {
+    const shared = signing.get(messageId)
+    if (shared && --shared.users <= 0) signing.delete(messageId)
   }
 
   const settle = (
@@ -139,30 +144,36 @@ export function createQueueRunner(deps: RunnerDeps) {
     const message = queue.message(group.messageId)
     if (!message) return // removed meanwhile (queue remove)
     const raw = deps.readBlob(message.blobId)
-    const signature = await signatureFor(message, raw)
-    const bytes = Buffer.concat([Buffer.from(signature, 'latin1'), raw])
-    const now = deps.clock.now()
-    const outcomes = await deps.attempt({
-      domain: group.domain,
-      mailFrom: message.mailFrom,
-      recipients: group.recipients.map((r) => r.address),
-      message: bytes,
-      now,
-    })
-    const { records, failed, deferred } = settle(message, group.recipients, outcomes, now)
-    // The sender hears first and the queue is updated after: a crash in between repeats a DSN,
-    // never loses one.
-    if (failed.length > 0) await bounceMaker.failed(message, raw, failed, now)
-    const notifyDelay =
-      deferred.length > 0 &&
-      deps.delayNoticeAfter > 0 &&
-      message.delayNotifiedAt === null &&
-      now - message.createdAt >= deps.delayNoticeAfter
-    if (notifyDelay) await bounceMaker.delayed(message, raw, deferred, now)
-    await deps.writer.write(() => {
-      queue.recordAttempt(message.id, records, now)
-      if (notifyDelay) queue.markDelayNotified(message.id, now)
-    })
+    try {
+      const signature = await signatureFor(message, raw)
+      const bytes = Buffer.concat([Buffer.from(signature, 'latin1'), raw])
+      const now = deps.clock.now()
+      const outcomes = await deps.attempt({
+        domain: group.domain,
+        mailFrom: message.mailFrom,
+        recipients: group.recipients.map((r) => r.address),
+        message: bytes,
+        now,
+      })
+      const { records, failed, deferred } = settle(message, group.recipients, outcomes, now)
+      // The sender hears first and the queue is updated after: a crash in between repeats a DSN,
+      // never loses one.
+      if (failed.length > 0) await bounceMaker.failed(message, raw, failed, now)
+      const notifyDelay =
+        deferred.length > 0 &&
+        deps.delayNoticeAfter > 0 &&
+        message.delayNotifiedAt === null &&
+        now - message.createdAt >= deps.delayNoticeAfter
+      if (notifyDelay) await bounceMaker.delayed(message, raw, deferred, now)
+      await deps.writer.write(() => {
+        const finished = queue.recordAttempt(message.id, records, now)
+        // Retries must send the same signed bytes (same t=, same signature).
+        if (!finished && message.dkimSignature === null) queue.saveSignature(message.id, signature)
+        if (notifyDelay) queue.markDelayNotified(message.id, now)
+      })
+    } finally {
+      releaseSignature(message.id)
+    }
   }
 
   /** A bug or a storage error must not retry in a tight loop: the group waits like a deferral. */
@@ -213,7 +224,10 @@ export function createQueueRunner(deps: RunnerDeps) {
     timer = undefined
     const now = deps.clock.now()
     const groups = new Map<string, Group>()
-    for (const r of queue.due(now, dueBatch)) {
+    const free = deps.maxConnections - active
+    if (free <= 0) return
+    // Rows already in flight come back too (they stay due until recorded): read past them.
+    for (const r of queue.due(now, free * rowsPerSlot + inFlight.size)) {
       if (inFlight.has(r.recipientId)) continue
       const domain = r.address.slice(r.address.lastIndexOf('@') + 1).toLowerCase()
       const key = deps.relayed ? 'relay' : domain

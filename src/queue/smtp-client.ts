@@ -153,64 +153,173 @@ async function open(target: SendTarget): Promise<SMTPConnection> {
   }
 }
 
-/** Sends one message to one server; per-recipient results, or a SendError for the whole transaction. */
+/** An open session waiting for the next message to the same server. */
+interface IdleConnection {
+  connection: SMTPConnection
+  tls: TlsOutcome
+  timer: ReturnType<typeof setTimeout>
+}
+
+/**
+ * Open connections kept for a few seconds after a transaction, so the next message to the same
+ * server (a busy relay, a big provider's MX) skips the TCP and TLS set-up, as MTAs' connection
+ * caches do. A connection the server closes meanwhile is dropped.
+ */
+export class ConnectionCache {
+  readonly #idle = new Map<string, IdleConnection[]>()
+
+  constructor(
+    private readonly idleMs = 5000,
+    /** At most this many idle connections per server (the per-destination connection limit). */
+    private readonly maxPerKey = 16,
+  ) {}
+
+  static key(target: SendTarget): string {
+    return `${target.address}|${target.port}|${target.hostname}|${target.tls}|${target.auth?.user ?? ''}`
+  }
+
+  take(key: string): IdleConnection | undefined {
+    const list = this.#idle.get(key)
+    const entry = list?.pop()
+    if (list && list.length === 0) this.#idle.delete(key)
+    if (entry) clearTimeout(entry.timer)
+    return entry
+  }
+
+  give(key: string, connection: SMTPConnection, tls: TlsOutcome): void {
+    const list = this.#idle.get(key) ?? []
+    if (list.length >= this.maxPerKey) {
+      connection.quit()
+      return
+    }
+    const entry: IdleConnection = {
+      connection,
+      tls,
+      timer: setTimeout(() => this.#drop(key, entry, true), this.idleMs),
+    }
+    entry.timer.unref?.()
+    const gone = () => this.#drop(key, entry, false)
+    connection.once('end', gone)
+    connection.once('error', gone)
+    list.push(entry)
+    this.#idle.set(key, list)
+  }
+
+  #drop(key: string, entry: IdleConnection, quit: boolean): void {
+    clearTimeout(entry.timer)
+    const list = this.#idle.get(key)
+    const at = list?.indexOf(entry) ?? -1
+    if (!list || at < 0) return
+    list.splice(at, 1)
+    if (list.length === 0) this.#idle.delete(key)
+    if (quit) entry.connection.quit()
+    else entry.connection.close()
+  }
+
+  closeAll(): void {
+    for (const [key, list] of this.#idle) for (const entry of [...list]) this.#drop(key, entry, true)
+  }
+}
+
+async function login(connection: SMTPConnection, target: SendTarget): Promise<void> {
+  if (!target.auth) return
+  await new Promise<void>((resolve, reject) =>
+    connection.login({ user: target.auth?.user, pass: target.auth?.pass }, (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  ).catch((err: NodemailerError) => {
+    throw new SendError(
+      `authentication at ${target.hostname} failed: ${err.response ?? err.message}`,
+      err.responseCode && err.responseCode >= 500 ? 454 : (err.responseCode ?? 0),
+      'auth',
+    )
+  })
+}
+
+function transaction(
+  connection: SMTPConnection,
+  target: SendTarget,
+  envelope: { from: string; to: string[] },
+  message: Buffer,
+): Promise<SMTPConnection.SentMessageInfo> {
+  return new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
+    connection.send(
+      { from: envelope.from === '' ? false : envelope.from, to: envelope.to, size: message.length },
+      message,
+      (err, result) => (err ? reject(err) : resolve(result as SMTPConnection.SentMessageInfo)),
+    ),
+  ).catch((err: NodemailerError) => {
+    const rejected = err.rejectedErrors
+    if (err.code === 'EENVELOPE' && rejected && rejected.length > 0 && err.command !== 'MAIL FROM') {
+      // Every recipient refused: report them one by one rather than failing the transaction.
+      return {
+        accepted: [],
+        rejected: [],
+        rejectedErrors: rejected,
+        response: err.response ?? err.message,
+      } as unknown as SMTPConnection.SentMessageInfo
+    }
+    throw Object.assign(
+      new SendError(
+        `${target.hostname} said: ${err.response ?? err.message}`,
+        err.responseCode ?? 0,
+        err.code === 'EMESSAGE' ? 'data' : err.code === 'EENVELOPE' ? 'envelope' : 'connect',
+      ),
+      { transportFailed: err.responseCode === undefined || err.responseCode === 421 },
+    )
+  })
+}
+
+/**
+ * Sends one message to one server; per-recipient results, or a SendError for the whole
+ * transaction. With a cache, an idle connection to the same server is used first (retried once
+ * on a fresh connection if the server had closed it), and the connection is kept afterwards.
+ */
 export async function sendMessage(
   target: SendTarget,
   envelope: { from: string; to: string[] },
   message: Buffer,
+  cache?: ConnectionCache,
 ): Promise<SendResult> {
+  const key = ConnectionCache.key(target)
+  const reused = cache?.take(key)
+  if (reused) {
+    try {
+      const info = await transaction(reused.connection, target, envelope, message)
+      cache?.give(key, reused.connection, reused.tls)
+      return result(info, reused.tls)
+    } catch (err) {
+      reused.connection.close()
+      // A server that closed the idle connection has not seen this message: try a new one.
+      if (!(err instanceof SendError) || !(err as SendError & { transportFailed?: boolean }).transportFailed)
+        throw err
+    }
+  }
   const connection = await open(target)
+  let keep = false
   try {
     const tls = tlsOutcome(connection)
-    if (target.auth) {
-      await new Promise<void>((resolve, reject) =>
-        connection.login({ user: target.auth?.user, pass: target.auth?.pass }, (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      ).catch((err: NodemailerError) => {
-        throw new SendError(
-          `authentication at ${target.hostname} failed: ${err.response ?? err.message}`,
-          err.responseCode && err.responseCode >= 500 ? 454 : (err.responseCode ?? 0),
-          'auth',
-        )
-      })
-    }
-    const info = await new Promise<SMTPConnection.SentMessageInfo>((resolve, reject) =>
-      connection.send(
-        { from: envelope.from === '' ? false : envelope.from, to: envelope.to, size: message.length },
-        message,
-        (err, result) => (err ? reject(err) : resolve(result as SMTPConnection.SentMessageInfo)),
-      ),
-    ).catch((err: NodemailerError) => {
-      const rejected = err.rejectedErrors
-      if (err.code === 'EENVELOPE' && rejected && rejected.length > 0 && err.command !== 'MAIL FROM') {
-        // Every recipient refused: report them one by one rather than failing the transaction.
-        return {
-          accepted: [],
-          rejected: [],
-          rejectedErrors: rejected,
-          response: err.response ?? err.message,
-        } as unknown as SMTPConnection.SentMessageInfo
-      }
-      throw new SendError(
-        `${target.hostname} said: ${err.response ?? err.message}`,
-        err.responseCode ?? 0,
-        err.code === 'EMESSAGE' ? 'data' : err.code === 'EENVELOPE' ? 'envelope' : 'connect',
-      )
-    })
-    const rejectedErrors = (info.rejectedErrors ?? []) as NodemailerError[]
-    return {
-      accepted: info.accepted.map(String),
-      rejected: rejectedErrors.map((e) => ({
-        address: e.recipient ?? '',
-        code: e.responseCode ?? 0,
-        reply: e.response ?? e.message,
-      })),
-      reply: info.response,
-      tls,
-    }
+    await login(connection, target)
+    const info = await transaction(connection, target, envelope, message)
+    keep = cache !== undefined
+    if (cache) cache.give(key, connection, tls)
+    return result(info, tls)
   } finally {
-    connection.quit()
+    if (!keep) connection.quit()
+  }
+}
+
+function result(info: SMTPConnection.SentMessageInfo, tls: TlsOutcome): SendResult {
+  const rejectedErrors = (info.rejectedErrors ?? []) as NodemailerError[]
+  return {
+    accepted: info.accepted.map(String),
+    rejected: rejectedErrors.map((e) => ({
+      address: e.recipient ?? '',
+      code: e.responseCode ?? 0,
+      reply: e.response ?? e.message,
+    })),
+    reply: info.response,
+    tls,
   }
 }
 
