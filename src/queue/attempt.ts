@@ -283,7 +283,13 @@ export function createAttempt(deps: AttemptDeps) {
             )
           }
           lastError = err.message
-          lastStatus = err.stage === 'tls' ? '4.7.5' : enhancedStatus(err.message, err.replyCode || 421)
+          // rfc3463: 4.4.1 no answer from host; 4.7.5 TLS requirements not met.
+          lastStatus =
+            err.stage === 'tls'
+              ? '4.7.5'
+              : err.replyCode === 0
+                ? '4.4.1'
+                : enhancedStatus(err.message, err.replyCode)
           if (lastStatus.startsWith('5')) lastStatus = `4${lastStatus.slice(1)}`
           lastHost = c.host.name
         }

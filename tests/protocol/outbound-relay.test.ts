@@ -173,3 +173,47 @@ test('outbound connections to one destination are capped (max_connections_per_do
   await waitFor('the queue to empty', () => a.services.queue.list().length === 0)
   expect(peak).toBe(2)
 })
+
+test('messages to the same server one after another reuse one connection', async () => {
+  let connections = 0
+  let received = 0
+  const sink = new SMTPServer({
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onConnect(_session, cb) {
+      connections++
+      cb()
+    },
+    onData(stream, _session, cb) {
+      stream.resume()
+      stream.on('end', () => {
+        received++
+        cb()
+      })
+    },
+  })
+  relays.push(sink)
+  const port = await new Promise<number>((resolve) =>
+    sink.listen(0, '127.0.0.1', () => resolve((sink.server.address() as { port: number }).port)),
+  )
+  const a = await startTestServer({
+    env: {
+      POSTERN_HOSTNAME: 'mail.a.test',
+      POSTERN_DELIVERY_RELAY: `127.0.0.1:${port}`,
+      POSTERN_DELIVERY_RELAY_TLS: 'none',
+    },
+  })
+  servers.push(a)
+  a.services.directory.domains.add('a.test')
+  await a.services.directory.accounts.add({ email: 'alice@a.test', password: 'alice-password' })
+  for (let i = 0; i < 3; i++) {
+    await submit(
+      a,
+      { user: 'alice@a.test', pass: 'alice-password' },
+      { from: 'alice@a.test', to: [`s${i}@far.example`] },
+      `From: alice@a.test\nSubject: serial ${i}\n\nhi\n`,
+    )
+    await waitFor(`message ${i}`, () => received === i + 1)
+  }
+  expect(connections).toBe(1)
+})
