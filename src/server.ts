@@ -12,6 +12,7 @@ import { createDeliveryPipeline } from './delivery/pipeline.ts'
 import { createAuthThrottle } from './directory/auth-throttle.ts'
 import { createDirectory, type Directory } from './directory/index.ts'
 import type { PasswordHasher } from './directory/passwords.ts'
+import type { ResolvedAccount } from './directory/resolve.ts'
 import { type Authenticator, createAuthenticator } from './directory/sasl/authenticator.ts'
 import { createCachingResolver, createSystemResolver, type Resolver } from './dns/index.ts'
 import { createEventBus, type EventBus } from './events/bus.ts'
@@ -217,21 +218,29 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)),
     )
     // Bounces to local senders go through local delivery; to remote ones, back into the queue.
+    // Return-Path belongs only on final delivery (rfc5321#section-4.4), never on mail in transit.
     const bounces: BounceSink = {
       async deliver(to, message) {
         const found = directory.resolver.resolve(to)
-        const report = await pipeline.deliver({
-          raw: message,
-          prependHeaders: ['Return-Path: <>\r\n'],
-          mailFrom: '',
-          localRecipients: (found?.accounts ?? []).map((account) => ({ account, address: to })),
-          remoteRecipients: found ? found.forwards : [to],
-          quarantine: false,
-          receivedAt: clock.now(),
-        })
-        const refused = report.recipients.find((r) => r.status === 'refused')
-        if (refused && refused.status === 'refused')
-          throw new Error(`DSN refused for ${to}: ${refused.reason}`)
+        const local = found?.accounts ?? []
+        const remote = found ? found.forwards : [to]
+        const send = async (headers: string[], l: ResolvedAccount[], r: string[]) => {
+          if (l.length === 0 && r.length === 0) return
+          const report = await pipeline.deliver({
+            raw: message,
+            prependHeaders: headers,
+            mailFrom: '',
+            localRecipients: l.map((account) => ({ account, address: to })),
+            remoteRecipients: r,
+            quarantine: false,
+            receivedAt: clock.now(),
+          })
+          const refused = report.recipients.find((x) => x.status === 'refused')
+          if (refused && refused.status === 'refused')
+            throw new Error(`DSN refused for ${to}: ${refused.reason}`)
+        }
+        await send(['Return-Path: <>\r\n'], local, [])
+        await send([], [], remote)
       },
     }
     const outbound = createOutbound({
@@ -319,6 +328,11 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }, config.tls.check_seconds * 1000)
     certificateWatch.unref()
     log.info('postern started', { version, hostname: config.hostname, data_dir: config.data_dir })
+    // Start-up (migrations, certificates, module loading) leaves garbage; give it back once.
+    setTimeout(() => {
+      Bun.gc(true)
+      Bun.shrink()
+    }, 1500).unref()
 
     let stopping: Promise<void> | undefined
     return {

@@ -24,6 +24,18 @@ export function fromDomain(raw: Uint8Array): string | undefined {
   return address?.domain?.toLowerCase()
 }
 
+/**
+ * The domain and the domains above it (`mail.example.org`, `example.org`): a DSN from
+ * MAILER-DAEMON@mail.example.org signed by example.org aligns under DMARC's relaxed mode
+ * (rfc7489 section 3.1.1), so receivers that enforce example.org's policy accept it.
+ */
+function withParents(domain: string): string[] {
+  const labels = domain.split('.')
+  const out: string[] = []
+  for (let i = 0; i < labels.length - 1; i++) out.push(labels.slice(i).join('.'))
+  return out.length > 0 ? out : [domain]
+}
+
 export interface OutboundSigner {
   /** The DKIM-Signature fields for a message, or '' when no local domain signs it. */
   sign(raw: Uint8Array, mailFrom: string): Promise<string>
@@ -48,7 +60,11 @@ export function createSigner(deps: {
   }
   return {
     async sign(raw, mailFrom) {
-      const candidates = [fromDomain(raw), mailFrom.slice(mailFrom.lastIndexOf('@') + 1).toLowerCase()]
+      const from = fromDomain(raw)
+      const candidates = [
+        ...(from ? withParents(from) : []),
+        mailFrom.slice(mailFrom.lastIndexOf('@') + 1).toLowerCase(),
+      ]
       for (const domain of candidates) {
         if (!domain) continue
         const keys = keysFor(domain)

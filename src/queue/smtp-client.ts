@@ -286,7 +286,7 @@ export async function sendMessage(
   if (reused) {
     try {
       const info = await transaction(reused.connection, target, envelope, message)
-      cache?.give(key, reused.connection, reused.tls)
+      release(cache, key, reused.connection, reused.tls, info)
       return result(info, reused.tls)
     } catch (err) {
       reused.connection.close()
@@ -302,11 +302,34 @@ export async function sendMessage(
     await login(connection, target)
     const info = await transaction(connection, target, envelope, message)
     keep = cache !== undefined
-    if (cache) cache.give(key, connection, tls)
+    if (cache) release(cache, key, connection, tls, info)
     return result(info, tls)
   } finally {
     if (!keep) connection.quit()
   }
+}
+
+/**
+ * Keeps a connection for the next message. A transaction that ended before DATA (every
+ * recipient refused) leaves the server in the middle of one: RSET first (rfc5321#section-4.1.1.5),
+ * or the next MAIL FROM is answered "nested MAIL command".
+ */
+function release(
+  cache: ConnectionCache | undefined,
+  key: string,
+  connection: SMTPConnection,
+  tls: TlsOutcome,
+  info: SMTPConnection.SentMessageInfo,
+): void {
+  if (!cache) return
+  if (info.accepted.length > 0) {
+    cache.give(key, connection, tls)
+    return
+  }
+  connection.reset((err) => {
+    if (err) connection.close()
+    else cache.give(key, connection, tls)
+  })
 }
 
 function result(info: SMTPConnection.SentMessageInfo, tls: TlsOutcome): SendResult {

@@ -42,6 +42,7 @@ beforeAll(async () => {
     '_dmarc.a.test': { TXT: ['v=DMARC1; p=reject'] },
     'mail.a.test': { A: ['127.0.0.1'] },
     'nomail.test': { MX: [{ exchange: '.', priority: 0 }] },
+    'c.test': { MX: [{ exchange: 'mx.b.test', priority: 10 }] },
   })
   b = await startTestServer({ resolver: dns, env: { POSTERN_HOSTNAME: 'mx.b.test' } })
   b.services.directory.domains.add('b.test')
@@ -196,6 +197,36 @@ test('the admin API shows the DKIM records and rotates the keys', async () => {
   expect(after.records.map((r) => r.retireAt === null)).toEqual([true, true, false, false])
   expect(after.records.slice(2).map((r) => r.name)).toEqual(shown.records.map((r) => r.name))
   for (const r of after.records) dns.set(r.name, 'TXT', [r.value])
+})
+
+test('a forward that bounces: the DSN goes back through the queue, from <>, to the remote sender', async () => {
+  b.services.directory.domains.add('c.test')
+  await b.services.directory.accounts.add({ email: 'carol@c.test', password: 'carol-password' })
+  a.services.directory.aliases.add('fwd@a.test', 'nobody@b.test')
+  // carol@c.test writes to A's MX; A forwards to b.test, which refuses the recipient.
+  const { LineClient } = await import('../helpers/line-client.ts')
+  const c = await LineClient.connect(a.port('smtp'))
+  await c.reply()
+  await c.command('EHLO mx.c.test')
+  expect((await c.command('MAIL FROM:<carol@c.test>'))[0]).toMatch(/^250/)
+  expect((await c.command('RCPT TO:<fwd@a.test>'))[0]).toMatch(/^250/)
+  expect((await c.command('DATA'))[0]).toMatch(/^354/)
+  c.send('From: carol@c.test\r\nTo: fwd@a.test\r\nSubject: forwarded and bounced\r\n\r\nhi\r\n.')
+  expect((await c.reply())[0]).toMatch(/^250/)
+  c.close()
+  const dsn = await waitFor('the DSN at carol', () =>
+    mailbox(b, 'carol@c.test').find((m) => m.includes('Undelivered Mail Returned to Sender')),
+  )
+  expect(dsn).toMatch(/Final-Recipient: rfc822; nobody@b\.test\r\nAction: failed\r\nStatus: 5\.1\.1/)
+  expect(dsn).toMatch(/Subject: forwarded and bounced/)
+  // Sent from the null sender (it can never bounce again; the receiver checks the HELO name,
+  // rfc7208 section 2.4) and signed by a.test, so that MAILER-DAEMON@mail.a.test passes a.test's
+  // DMARC policy (p=reject) at the receiver. Return-Path is not added in transit.
+  expect(dsn).toMatch(/smtp\.mailfrom=postmaster@mail\.a\.test smtp\.helo=mail\.a\.test/)
+  expect(dsn).not.toMatch(/^Return-Path:/m)
+  expect(dsn).toMatch(/dkim=pass header\.i=@a\.test header\.s=r\d{8}/)
+  expect(dsn).toMatch(/dmarc=pass .*header\.from=mail\.a\.test/)
+  await waitFor('the queue to empty', () => a.services.queue.list().length === 0)
 })
 
 describe('a destination that is down', () => {
