@@ -19,6 +19,7 @@ import { createEventBus, type EventBus } from './events/bus.ts'
 import { createHttpApp } from './http/app.ts'
 import { createCertificateAdmin } from './http/certificates.ts'
 import { createServerInfo } from './http/server-info.ts'
+import { imapProtocol } from './imap/server/index.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import { createLogRing, type Logger, recordingLogger } from './lib/log.ts'
 import { createWorkerPool, workerEntry } from './lib/workers.ts'
@@ -36,6 +37,7 @@ import { watchBindFailures } from './net/listener-status.ts'
 import { pop3Protocol } from './pop3/server/index.ts'
 import { type BounceSink, createOutbound } from './queue/index.ts'
 import { createQueueStore, type QueueStore } from './queue/queue-store.ts'
+import { createSearch, type Search } from './search/index.ts'
 import { smtpServiceNames, startSmtpServices } from './smtp/server/index.ts'
 import { createMailStore, type MailStore, prepareHere } from './store/index.ts'
 import type { PreparedMessage } from './store/prepare-message.ts'
@@ -53,6 +55,7 @@ export interface Services {
   store: MailStore
   queue: QueueStore
   events: EventBus
+  search: Search
   tls: CertificateStore
   clock: Clock
 }
@@ -89,6 +92,8 @@ const inlinePrepareLimit = 256 * 1024
 /** The protocols this version implements; each later issue adds its own. */
 export const builtinProtocols: ProtocolRegistry = {
   // One binding per port; both share the services' maildrop locks. The session code loads on first use.
+  imap: imapProtocol,
+  imaps: imapProtocol,
   pop3: pop3Protocol,
   pop3s: pop3Protocol,
 }
@@ -166,7 +171,29 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       prepare,
     })
     const queue = createQueueStore(database.db, store.blobs, { expireAfterMs: config.delivery.expire_after })
-    const services: Services = { config, log, directory, authenticator, store, queue, events, tls, clock }
+    const search = createSearch({
+      db: database.db,
+      writer,
+      readRaw: store.raw,
+      prepare: (raw) => preparePool.run(raw),
+    })
+    const services: Services = {
+      config,
+      log,
+      directory,
+      authenticator,
+      store,
+      queue,
+      events,
+      search,
+      tls,
+      clock,
+    }
+    // Messages stored before the text index existed are indexed in the background, a batch at a time.
+    let stopBackfill = false
+    const backfill = (async () => {
+      while (!stopBackfill && (await search.backfill(200)) > 0) await Bun.sleep(5)
+    })().catch((err) => log.error('search backfill failed', { err }))
 
     const registry = options.protocols ?? builtinProtocols
     const specs: ListenerSpec[] = []
@@ -323,8 +350,14 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       }
     }, 250)
     memoryTrim.unref()
+    // A TLS handshake on a TCP listener may notice new files first (and reload the store), so the
+    // HTTPS listeners follow the store's generation rather than this check's own result.
+    let servedGeneration = tls.generation
     const certificateWatch = setInterval(() => {
-      if (tls.refresh()) for (const l of httpListeners) void l.reloadTls()
+      tls.refresh()
+      if (tls.generation === servedGeneration) return
+      servedGeneration = tls.generation
+      for (const l of httpListeners) void l.reloadTls()
     }, config.tls.check_seconds * 1000)
     certificateWatch.unref()
     log.info('postern started', { version, hostname: config.hostname, data_dir: config.data_dir })
@@ -350,6 +383,8 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
             smtp.stop(),
             ...httpListeners.map((l) => l.stop(true)),
           ])
+          stopBackfill = true
+          await backfill
           await writer.drain()
           preparePool.close()
           signPool.close()

@@ -40,14 +40,11 @@ export function rfc5322Date(ms: number): string {
 
 /** The header section of a message (up to and including the blank line's first CRLF). */
 export function headerSection(raw: Uint8Array): Uint8Array {
-  for (let i = 0; i + 3 < raw.length; i++) {
-    if (raw[i] === 13 && raw[i + 1] === 10 && raw[i + 2] === 13 && raw[i + 3] === 10)
-      return raw.subarray(0, i + 2)
-  }
-  for (let i = 0; i + 1 < raw.length; i++) {
-    if (raw[i] === 10 && raw[i + 1] === 10) return raw.subarray(0, i + 1)
-  }
-  return raw
+  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
+  const crlf = buf.indexOf('\r\n\r\n')
+  if (crlf >= 0) return raw.subarray(0, crlf + 2)
+  const lf = buf.indexOf('\n\n')
+  return lf >= 0 ? raw.subarray(0, lf + 1) : raw
 }
 
 /** Removes what must not reach a header line: CR, LF and other controls. */

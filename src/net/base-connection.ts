@@ -60,6 +60,8 @@ export abstract class BaseConnection implements Connection {
   abstract write(data: string | Uint8Array): void
   abstract flush(): Promise<void>
   abstract startTls(goAhead?: string | Uint8Array): Promise<void>
+  abstract get isCompressed(): boolean
+  abstract startCompression(goAhead: string): Promise<void>
   /** Flush and shut the transport down; called once, after input has been destroyed. */
   protected abstract closeTransport(): Promise<void>
   /** Stop reading from the transport (input is piling up unread). */

@@ -23,6 +23,14 @@ export class StartTlsError extends Error {
   }
 }
 
+/** Compression could not be started (already on, or not supported by this transport). */
+export class CompressionError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'CompressionError'
+  }
+}
+
 /** The TLS handshake failed or timed out; the connection is closed. Logged at debug, not as a fault. */
 export class TlsHandshakeError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -80,6 +88,15 @@ export interface Connection {
    * handshake fails (connection closed).
    */
   startTls(goAhead?: string | Uint8Array): Promise<void>
+
+  /** True once {@link startCompression} has switched the connection to DEFLATE. */
+  readonly isCompressed: boolean
+  /**
+   * Compresses both directions with raw DEFLATE from now on (IMAP COMPRESS, rfc4978): `goAhead`
+   * is written uncompressed first. Call right after reading the command, like {@link startTls}.
+   * Rejects with `StartTlsError`-like `CompressionError` when it is not possible here.
+   */
+  startCompression(goAhead: string): Promise<void>
 
   /** Flushes pending output, then closes. Pending and later reads resolve null. Idempotent. */
   close(): Promise<void>

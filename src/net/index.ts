@@ -2,6 +2,7 @@
 
 export { describeBindError, formatHostPort } from './bind-error.ts'
 export {
+  CompressionError,
   type Connection,
   LineTooLongError,
   StartTlsError,

@@ -5,7 +5,7 @@
 import { createLogger, type Logger } from '../lib/log.ts'
 import { BaseConnection } from './base-connection.ts'
 import type { Connection } from './connection.ts'
-import { StartTlsError, type TlsInfo } from './connection.ts'
+import { CompressionError, StartTlsError, type TlsInfo } from './connection.ts'
 import { InputBuffer } from './input-buffer.ts'
 
 /** Options for {@link createMemoryConnectionPair}. */
@@ -109,6 +109,14 @@ class MemoryConnection extends BaseConnection {
     this.#tls = true
     if (goAhead !== undefined) this.write(goAhead)
     return Promise.resolve()
+  }
+
+  get isCompressed(): boolean {
+    return false
+  }
+
+  startCompression(): Promise<void> {
+    return Promise.reject(new CompressionError('compression is not available on an in-memory connection'))
   }
 
   /** Input from the client. */

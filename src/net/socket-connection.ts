@@ -4,9 +4,16 @@
 
 import type { Socket } from 'node:net'
 import { TLSSocket } from 'node:tls'
+import {
+  createDeflateRaw,
+  createInflateRaw,
+  type DeflateRaw,
+  type InflateRaw,
+  constants as zlibConstants,
+} from 'node:zlib'
 import type { TlsContexts } from '../tls/types.ts'
 import { BaseConnection, type BaseConnectionOptions } from './base-connection.ts'
-import { StartTlsError, TlsHandshakeError, type TlsInfo } from './connection.ts'
+import { CompressionError, StartTlsError, TlsHandshakeError, type TlsInfo } from './connection.ts'
 import { within } from './wait.ts'
 
 /** Options for {@link SocketConnection}; address and ports are read from the socket. */
@@ -48,6 +55,13 @@ export class SocketConnection extends BaseConnection {
   #inFlight = 0
   readonly #flushWaiters: (() => void)[] = []
   #gone = false
+  /** rfc4978: raw DEFLATE both ways once COMPRESS is accepted. */
+  #inflate: InflateRaw | undefined
+  #deflate: DeflateRaw | undefined
+  /** A sync flush of the compressor is scheduled or under way; output is not idle until it is done. */
+  #deflating = 0
+  #deflateFlushScheduled = false
+  #inputEnded = false
   readonly #whenGone: Promise<void>
   #resolveGone: () => void = () => {}
 
@@ -104,8 +118,69 @@ export class SocketConnection extends BaseConnection {
     if (this.isClosed) return
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
     if (bytes.length === 0) return
+    if (this.#deflate) {
+      this.#compress(bytes)
+      return
+    }
+    this.#writeWire(bytes)
+  }
+
+  /** Bytes as they go on the wire (after compression, before TLS). */
+  #writeWire(bytes: Uint8Array): void {
     if (this.#blocked || this.#holdOutput || this.#queue.length > 0) this.#queue.push(bytes)
     else this.#send(bytes)
+  }
+
+  get isCompressed(): boolean {
+    return this.#deflate !== undefined
+  }
+
+  async startCompression(goAhead: string): Promise<void> {
+    if (this.#deflate) throw new CompressionError('compression is already active')
+    if (this.#upgrading || this.isClosed) throw new CompressionError('connection not ready')
+    // The client sends nothing more until it has the go-ahead (rfc4978#section-3); anything
+    // already here was sent against the protocol and cannot be told apart from compressed data.
+    const dropped = this.input.discardBuffered()
+    if (dropped > 0) this.log.info('discarded input sent before compression started', { bytes: dropped })
+    this.write(goAhead)
+    // A smaller window than the client may use costs nothing in compatibility and saves memory
+    // per connection; inflate must accept the full 32 KiB window (rfc1951).
+    const deflate = createDeflateRaw({ level: 6, windowBits: 13, memLevel: 7 })
+    const inflate = createInflateRaw()
+    deflate.on('data', (chunk: Buffer) => this.#writeWire(chunk))
+    deflate.on('error', (err) => this.#fail('compression failed', err))
+    inflate.on('data', (chunk: Buffer) => this.input.push(chunk))
+    inflate.on('error', (err) => {
+      // A peer that closes after a sync flush leaves no final block: that is a normal end.
+      if (!this.#inputEnded) this.#fail('bad compressed input', err)
+    })
+    this.#deflate = deflate
+    this.#inflate = inflate
+  }
+
+  #compress(bytes: Uint8Array): void {
+    const deflate = this.#deflate as DeflateRaw
+    deflate.write(bytes)
+    if (this.#deflateFlushScheduled) return
+    // One sync flush per turn of the event loop: many small writes make one compressed block.
+    this.#deflateFlushScheduled = true
+    this.#deflating++
+    queueMicrotask(() => {
+      this.#deflateFlushScheduled = false
+      deflate.flush(zlibConstants.Z_SYNC_FLUSH, () => {
+        // The flushed bytes reach 'data' listeners after this callback; only then is the
+        // output really handed on (close() must not end the socket before they are written).
+        setImmediate(() => {
+          this.#deflating--
+          this.#settleFlush()
+        })
+      })
+    })
+  }
+
+  #fail(what: string, err: Error): void {
+    this.log.info(what, { error: err.message })
+    this.destroy()
   }
 
   flush(): Promise<void> {
@@ -267,7 +342,7 @@ export class SocketConnection extends BaseConnection {
   }
 
   #outputIdle(): boolean {
-    return this.#inFlight === 0 && this.#queue.length === 0
+    return this.#inFlight === 0 && this.#queue.length === 0 && this.#deflating === 0
   }
 
   #settleFlush(): void {
@@ -277,10 +352,19 @@ export class SocketConnection extends BaseConnection {
 
   readonly #onData = (chunk: Uint8Array) => {
     this.touch()
-    this.input.push(chunk)
+    if (this.#inflate) this.#inflate.write(chunk)
+    else this.input.push(chunk)
   }
 
-  readonly #onEnd = () => this.input.end()
+  readonly #onEnd = () => {
+    this.#inputEnded = true
+    const inflate = this.#inflate
+    // Compressed input still in the decompressor must reach the reader before the end does.
+    if (inflate) {
+      inflate.once('close', () => this.input.end())
+      inflate.end()
+    } else this.input.end()
+  }
 
   readonly #onDrain = () => {
     this.#blocked = false
@@ -295,6 +379,9 @@ export class SocketConnection extends BaseConnection {
     if (this.#gone) return
     this.#gone = true
     this.#queue.length = 0
+    this.#deflate?.destroy()
+    this.#inflate?.destroy()
+    this.#deflating = 0
     this.markClosed()
     this.#settleFlush()
     this.#resolveGone()

@@ -19,10 +19,31 @@ export interface PreparedBlob {
   hash: string
   size: number
   packed: Buffer
+  /** Bytes of `packed` that hold the header's own zstd frame (0: one frame for all). */
+  headerFrame: number
 }
 
+/** Where the header ends (after its blank line), or -1 when the message has no body. */
+function headerEnd(data: Buffer): number {
+  const crlf = data.indexOf('\r\n\r\n')
+  if (crlf >= 0) return crlf + 4
+  const lf = data.indexOf('\n\n')
+  return lf >= 0 ? lf + 2 : -1
+}
+
+/**
+ * Hashes and compresses a message as two zstd frames, header then body: together they
+ * decompress to the whole message, and the first alone to its header.
+ */
 export function prepareBlob(data: Uint8Array): PreparedBlob {
-  return { hash: sha256Hex(data), size: data.length, packed: asBuffer(compress(data)) }
+  const buf = asBuffer(data)
+  const end = headerEnd(buf)
+  if (end <= 0 || end >= buf.length) {
+    return { hash: sha256Hex(data), size: data.length, packed: asBuffer(compress(data)), headerFrame: 0 }
+  }
+  const head = compress(buf.subarray(0, end))
+  const packed = Buffer.concat([head, compress(buf.subarray(end))])
+  return { hash: sha256Hex(data), size: data.length, packed, headerFrame: head.length }
 }
 
 export function createBlobStore(db: Db, statements: Statements) {
@@ -39,6 +60,7 @@ export function createBlobStore(db: Db, statements: Statements) {
         size: blob.size,
         encoding: encodingZstd,
         data: blob.packed,
+        headerFrame: blob.headerFrame,
       })
       if (!row) throw new Error('blob insert returned nothing')
       return row.id

@@ -1,10 +1,12 @@
 // IMAP COPY/MOVE (rfc9051#section-6.4.7, rfc6851) and EXPUNGE, on the JMAP model: a copy puts
 // the same email in another mailbox (keywords shared); if it is already there, a duplicate
 // email sharing the stored bytes is made, as IMAP requires a new message.
+
 import { and, asc, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
+import { prepareSearchTextCopy } from '../search/text-index.ts'
 import type { BlobStore } from './blobs.ts'
 import type { ChangeSet } from './change-set.ts'
 import { deletedBit } from './keywords.ts'
@@ -20,6 +22,7 @@ export interface CopyResult {
 
 export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quota: Quota, reader: Reader) {
   /** A new email row with the same content, keywords and facts (IMAP COPY into a mailbox that has it). */
+  const copySearchText = prepareSearchTextCopy(db)
   const duplicate = (changes: ChangeSet, emailId: number) => {
     const e = db.select().from(emails).where(eq(emails.id, emailId)).get()
     if (!e) throw new StoreError('notFound', 'message vanished')
@@ -36,10 +39,34 @@ export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quo
       db.insert(emailFacts)
         .values({ ...facts, emailId: row.id })
         .run()
+    copySearchText(emailId, row.id)
     quota.add(changes.accountId, e.size, 1)
     changes.record('email', row.id, 'created')
     changes.record('thread', e.threadId, 'updated')
     return row
+  }
+
+  /**
+   * MOVE within one mailbox (rfc6851 allows it): each message gets the next UID and the old one
+   * is expunged; the email itself stays (the new place is added before the old one goes).
+   */
+  const renumber = (changes: ChangeSet, mailboxId: number, uids: number[]): CopyResult => {
+    const source = reader.placements(mailboxId, uids)
+    const info = messages.emailsById(source.map((r) => r.emailId))
+    const mapping: [number, number][] = []
+    let uidValidity = 0
+    for (const r of source) {
+      const e = info.get(r.emailId)
+      if (!e) continue
+      const placed = messages.addToMailbox(
+        changes,
+        { id: r.emailId, flags: e.flags, size: e.size },
+        mailboxId,
+      )
+      uidValidity = placed.uidValidity
+      mapping.push([r.uid, placed.uid])
+    }
+    return { uidValidity, mapping }
   }
 
   const api = {
@@ -87,9 +114,10 @@ export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quo
       uids: number[],
       toMailboxId: number,
     ): CopyResult & { expunged: number[] } {
-      if (fromMailboxId === toMailboxId)
-        throw new StoreError('invalidParams', 'source and destination are the same mailbox')
-      const copied = api.copy(changes, fromMailboxId, uids, toMailboxId)
+      const copied =
+        fromMailboxId === toMailboxId
+          ? renumber(changes, fromMailboxId, uids)
+          : api.copy(changes, fromMailboxId, uids, toMailboxId)
       const expunged = messages.removeFromMailbox(
         changes,
         fromMailboxId,

@@ -85,6 +85,7 @@ export function createDeliveries(db: Db, mailboxes: Mailboxes, messages: Message
             raw: delivery.prepared.raw,
             facts: delivery.prepared.facts,
             blob: delivery.prepared.blob,
+            searchText: delivery.prepared.searchText,
             keywords: target.keywords ?? toKeywordSet([]),
             receivedAt: delivery.receivedAt,
           })

@@ -35,9 +35,12 @@ export interface MailStoreDeps {
 }
 
 /** Prepares on the calling thread, loading the MIME parser on first use. */
-export async function prepareHere(bytes: Uint8Array): Promise<PreparedMessage> {
+export async function prepareHere(
+  bytes: Uint8Array,
+  options: { keepLineEnds?: boolean } = {},
+): Promise<PreparedMessage> {
   const { prepareMessage } = await import('./prepare-message.ts')
-  return prepareMessage(bytes)
+  return prepareMessage(bytes, options)
 }
 
 /** A new message as a client or a delivery gives it: raw bytes, before parsing. */
@@ -46,6 +49,8 @@ export interface RawAppend {
   bytes: Uint8Array
   keywords: KeywordSet
   receivedAt: number
+  /** Keep the bytes as given, bare LFs included (IMAP APPEND of a literal8, rfc3516#section-4.4). */
+  keepLineEnds?: boolean
 }
 
 export function createMailStore({ db, writer, bus, clock = systemClock, prepare }: MailStoreDeps) {
@@ -142,8 +147,37 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
           raw: prepared.raw,
           facts: prepared.facts,
           blob: prepared.blob,
+          searchText: prepared.searchText,
           keywords: input.keywords,
           receivedAt: input.receivedAt,
+        }),
+      )
+    },
+
+    /**
+     * Parses and stores several messages in one transaction: all of them or, if one fails (quota,
+     * a missing mailbox), none (IMAP MULTIAPPEND, rfc3502#section-6.3.11). Results in input order.
+     */
+    appendRawAll: async (accountId: number, inputs: RawAppend[]) => {
+      const prepared = await Promise.all(
+        inputs.map((input) =>
+          input.keepLineEnds
+            ? prepareHere(input.bytes, { keepLineEnds: true })
+            : (prepare ?? prepareHere)(input.bytes),
+        ),
+      )
+      return operate(accountId, (c) =>
+        inputs.map((input, i) => {
+          const p = prepared[i] as PreparedMessage
+          return messages.append(c, {
+            mailboxIds: input.mailboxIds,
+            raw: p.raw,
+            facts: p.facts,
+            blob: p.blob,
+            searchText: p.searchText,
+            keywords: input.keywords,
+            receivedAt: input.receivedAt,
+          })
         }),
       )
     },
@@ -234,10 +268,13 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
 
     // --- reads -----------------------------------------------------------------------------
     mailboxMessages: reader.mailboxMessages,
+    mailboxMessagesByUid: reader.mailboxMessagesByUid,
+    mailboxMessagesAfter: reader.mailboxMessagesAfter,
     envelopes: reader.envelopes,
     emails: reader.emails,
     facts: reader.facts,
     mailboxIdsOf: reader.mailboxIdsOf,
+    countMessages: reader.countMessages,
     raw: reader.raw,
     /** The raw message in one prepared query, undefined if it is gone (POP3 RETR). */
     messageBytes: createMessageBytesReader(db),

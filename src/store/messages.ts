@@ -5,6 +5,8 @@ import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { emails, mailboxMessages, threadRefs, vanished } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
+import type { SearchText } from '../search/text.ts'
+import { prepareSearchTextInsert } from '../search/text-index.ts'
 import { type BlobStore, type PreparedBlob, prepareBlob } from './blobs.ts'
 import type { ChangeSet } from './change-set.ts'
 import type { MessageFacts } from './facts.ts'
@@ -22,6 +24,8 @@ export interface AppendInput {
   receivedAt: number
   /** The bytes already hashed and compressed (done outside the transaction); made here if absent. */
   blob?: PreparedBlob
+  /** The text index row (prepareMessage makes it); without it the email waits for search's backfill. */
+  searchText?: SearchText
 }
 
 export interface Placement {
@@ -49,6 +53,7 @@ export interface MessageDeps {
 }
 
 export function createMessages({ db, blobs, quota, threads, statements }: MessageDeps) {
+  const insertSearchText = prepareSearchTextInsert(db)
   const adjustCounts = (mailboxId: number, total: number, unread: number, size: number) => {
     statements.adjustCounts.run({ id: mailboxId, total, unread, size })
   }
@@ -93,6 +98,7 @@ export function createMessages({ db, blobs, quota, threads, statements }: Messag
         body: JSON.stringify(f.body),
         meta: JSON.stringify(f.meta),
       })
+      if (input.searchText) insertSearchText(row.id, input.searchText)
       const threadId = existingThread ?? row.id
       if (existingThread === undefined) statements.emailSetThread.run({ threadId, id: row.id })
       threads.remember(changes, f, threadId, existingThread === undefined)

@@ -1,10 +1,11 @@
 // Reads that serve a mailbox without re-parsing: the message list of a mailbox (UID, flags,
 // MODSEQ), the stored facts of emails, and the raw bytes.
-import { and, asc, eq, inArray } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import type { BlobStore } from './blobs.ts'
+import { deletedBit } from './keywords.ts'
 
 export interface MailboxMessage {
   uid: number
@@ -16,30 +17,55 @@ export interface MailboxMessage {
   keywords: string
   size: number
   receivedAt: number
+  threadId: number
 }
 
 export type StoredEmail = typeof emails.$inferSelect
 export type StoredFacts = typeof emailFacts.$inferSelect
 
 export function createReader(db: Db, blobs: BlobStore) {
+  const listing = (where: SQL | undefined): MailboxMessage[] =>
+    db
+      .select({
+        uid: mailboxMessages.uid,
+        emailId: mailboxMessages.emailId,
+        modseq: mailboxMessages.modseq,
+        flags: emails.flags,
+        keywords: emails.keywords,
+        size: emails.size,
+        receivedAt: emails.receivedAt,
+        threadId: emails.threadId,
+      })
+      .from(mailboxMessages)
+      .innerJoin(emails, eq(emails.id, mailboxMessages.emailId))
+      .where(where)
+      .orderBy(asc(mailboxMessages.uid))
+      .all()
   return {
     /** Every message of a mailbox in UID order: what IMAP SELECT needs (one query). */
     mailboxMessages(mailboxId: number): MailboxMessage[] {
-      return db
-        .select({
-          uid: mailboxMessages.uid,
-          emailId: mailboxMessages.emailId,
-          modseq: mailboxMessages.modseq,
-          flags: emails.flags,
-          keywords: emails.keywords,
-          size: emails.size,
-          receivedAt: emails.receivedAt,
-        })
-        .from(mailboxMessages)
-        .innerJoin(emails, eq(emails.id, mailboxMessages.emailId))
-        .where(eq(mailboxMessages.mailboxId, mailboxId))
-        .orderBy(asc(mailboxMessages.uid))
-        .all()
+      return listing(eq(mailboxMessages.mailboxId, mailboxId))
+    },
+
+    /** The messages of a mailbox with these UIDs, in UID order; absent UIDs are left out. */
+    mailboxMessagesByUid(mailboxId: number, uids: readonly number[]): MailboxMessage[] {
+      const out: MailboxMessage[] = []
+      for (let i = 0; i < uids.length; i += 5000) {
+        out.push(
+          ...listing(
+            and(
+              eq(mailboxMessages.mailboxId, mailboxId),
+              inArray(mailboxMessages.uid, uids.slice(i, i + 5000)),
+            ),
+          ),
+        )
+      }
+      return uids.length > 5000 ? out.sort((a, b) => a.uid - b.uid) : out
+    },
+
+    /** The messages of a mailbox with a UID above `uid` (what arrived since a session last looked). */
+    mailboxMessagesAfter(mailboxId: number, uid: number): MailboxMessage[] {
+      return listing(and(eq(mailboxMessages.mailboxId, mailboxId), gt(mailboxMessages.uid, uid)))
     },
 
     /** The (UID, email) pairs of the given UIDs in a mailbox, in UID order; absent UIDs are left out. */
@@ -119,6 +145,22 @@ export function createReader(db: Db, blobs: BlobStore) {
         .where(eq(mailboxMessages.mailboxId, mailboxId))
         .orderBy(asc(mailboxMessages.uid))
         .all()
+    },
+
+    /**
+     * How many messages of a mailbox have \Deleted and/or a UID above `aboveUid`, in one aggregate
+     * query on the mailbox's primary key (IMAP STATUS DELETED and RECENT); no rows are loaded.
+     */
+    countMessages(mailboxId: number, where: { deleted?: boolean; aboveUid?: number }): number {
+      const conditions = [eq(mailboxMessages.mailboxId, mailboxId)]
+      if (where.aboveUid !== undefined) conditions.push(gt(mailboxMessages.uid, where.aboveUid))
+      const base = db.select({ n: count() }).from(mailboxMessages)
+      const query = where.deleted
+        ? base
+            .innerJoin(emails, eq(emails.id, mailboxMessages.emailId))
+            .where(and(...conditions, sql`(${emails.flags} & ${deletedBit}) != 0`))
+        : base.where(and(...conditions))
+      return query.get()?.n ?? 0
     },
 
     /** Mailboxes an email is in. */

@@ -29,7 +29,14 @@ export function prepareStatements(db: Db) {
       .prepare(),
     blobInsert: db
       .insert(blobs)
-      .values({ hash: p('hash'), size: p('size'), encoding: p('encoding'), data: p('data'), refCount: 1 })
+      .values({
+        hash: p('hash'),
+        size: p('size'),
+        encoding: p('encoding'),
+        data: p('data'),
+        headerFrame: p('headerFrame'),
+        refCount: 1,
+      })
       .returning({ id: blobs.id })
       .prepare(),
     emailInsert: db

@@ -50,7 +50,10 @@ export async function createCertificateStore(options: CertificateStoreOptions): 
   let signature = ''
   let lastCheck = Number.NEGATIVE_INFINITY
 
+  /** Bumped on every reload, so listeners that cache contexts can tell they are stale. */
+  let generation = 0
   const reload = (): void => {
+    generation++
     const nextSignature = dirSignature(dir) // taken first: a write during the reads shows up next time
     const previous = new Map(entries.map((entry) => [entry.file, entry]))
     entries = listStems(dir).flatMap((file) => loadOne(file, previous.get(file)))
@@ -110,6 +113,9 @@ export async function createCertificateStore(options: CertificateStoreOptions): 
   return {
     reload,
     refresh,
+    get generation() {
+      return generation
+    },
     contextFor(servername) {
       maybeRefresh()
       const entry = pick(servername)

@@ -32,6 +32,8 @@ export interface CertificateStore extends TlsContexts {
   reload(): void
   /** Re-reads `<data_dir>/tls/` only if its files changed since the last read; true if it did. */
   refresh(): boolean
+  /** Counts reloads (by refresh(), a handshake's periodic check, or an upload). */
+  readonly generation: number
   /** One entry per loaded certificate, best first for the hostname. */
   describe(): CertificateInfo[]
 }

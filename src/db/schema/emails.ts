@@ -14,6 +14,11 @@ export const blobs = sqliteTable('blobs', {
   encoding: integer('encoding').notNull().default(0),
   data: blob('data', { mode: 'buffer' }).notNull(),
   refCount: integer('ref_count').notNull().default(0),
+  /**
+   * zstd blobs are two frames, the header's then the body's: the first `headerFrame` bytes
+   * decompress to the message header alone (header searches read only those). 0 = one frame.
+   */
+  headerFrame: integer('header_frame').notNull().default(0),
 })
 
 export const emails = sqliteTable(

@@ -130,6 +130,7 @@ async function pump(
         raw: p.raw,
         facts: p.facts,
         blob: p.blob,
+        searchText: p.searchText,
         keywords: keywordSet(item.keywords),
         receivedAt: item.receivedAt ?? (options.now ?? Date.now)(),
       })
