@@ -113,8 +113,14 @@ export async function checkRecord(
         if (found.length === 0) return { status: 'missing', found: all }
         return { status: found.some((t) => squash(t) === squash(record.value)) ? 'ok' : 'different', found }
       }
-      case 'SRV':
-        return { status: 'unchecked', found: [], message: 'SRV records are not looked up yet' }
+      case 'SRV': {
+        // rfc2782 "priority weight port target"; the port and target are what clients use.
+        const [, , port, target] = record.value.split(/\s+/)
+        const records = await resolver.resolveSrv(record.name)
+        const found = records.map((r) => `${r.priority} ${r.weight} ${r.port} ${bare(r.name)}`)
+        const ok = records.some((r) => String(r.port) === port && bare(r.name) === bare(target ?? ''))
+        return { status: ok ? 'ok' : 'different', found }
+      }
     }
   } catch (err) {
     if (isNoRecordError(err)) return { status: 'missing', found: [] }

@@ -62,5 +62,6 @@ export function createCachingResolver(inner: Resolver, options: CacheOptions = {
     resolvePtr: (name) => ask('resolvePtr', name),
     reverse: (ip) => ask('reverse', ip),
     resolveCname: (name) => ask('resolveCname', name),
+    resolveSrv: (name) => ask('resolveSrv', name),
   }
 }

@@ -108,7 +108,15 @@ function overTcp(server: DnsServer, query: Uint8Array, accept: Accept, timeoutMs
   })
 }
 
-const typeNames: Record<number, string> = { 1: 'A', 5: 'Cname', 12: 'Ptr', 15: 'Mx', 16: 'Txt', 28: 'Aaaa' }
+const typeNames: Record<number, string> = {
+  1: 'A',
+  5: 'Cname',
+  12: 'Ptr',
+  15: 'Mx',
+  16: 'Txt',
+  28: 'Aaaa',
+  33: 'Srv',
+}
 
 /** node:dns's spelling in messages: queryTxt, queryMx … */
 export function rrtypeName(type: number): string {

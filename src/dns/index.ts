@@ -23,4 +23,5 @@ export {
   type MxRecord,
   normalizeName,
   type Resolver,
+  type SrvRecord,
 } from './types.ts'

@@ -3,7 +3,14 @@
 // section 3.6.2), and names that can be made to fail temporarily.
 
 import { reverseName } from './reverse-name.ts'
-import { DnsError, type DnsTemporaryCode, type MxRecord, normalizeName, type Resolver } from './types.ts'
+import {
+  DnsError,
+  type DnsTemporaryCode,
+  type MxRecord,
+  normalizeName,
+  type Resolver,
+  type SrvRecord,
+} from './types.ts'
 
 /** The answers for one name. A TXT record is one string or its character-strings. */
 export interface MockRecordSet {
@@ -13,6 +20,7 @@ export interface MockRecordSet {
   AAAA?: string[]
   PTR?: string[]
   CNAME?: string[]
+  SRV?: SrvRecord[]
 }
 
 export type MockRecordType = keyof MockRecordSet
@@ -93,6 +101,7 @@ export function createMockResolver(records: MockRecords = {}): MockResolver {
     resolvePtr,
     reverse: async (ip) => resolvePtr(reverseName(ip)),
     resolveCname: (name) => lookup(name, 'CNAME', 'Cname'),
+    resolveSrv: (name) => lookup(name, 'SRV', 'Srv'),
     set(name, type, answers) {
       const key = normalizeName(name)
       const set = table.get(key) ?? {}

@@ -9,7 +9,14 @@ import type { HostPort } from '../config/values.ts'
 import { type DnsServer, exchange, rrtypeName } from './exchange.ts'
 import { readResolvConf } from './resolv-conf.ts'
 import { reverseName } from './reverse-name.ts'
-import { DnsError, isTemporaryDnsError, type MxRecord, normalizeName, type Resolver } from './types.ts'
+import {
+  DnsError,
+  isTemporaryDnsError,
+  type MxRecord,
+  normalizeName,
+  type Resolver,
+  type SrvRecord,
+} from './types.ts'
 import { Rcode, type RecordData, type Response, RrType } from './wire.ts'
 
 export interface SystemResolverOptions {
@@ -60,6 +67,7 @@ export function createSystemResolver(options: SystemResolverOptions = {}): Resol
     resolvePtr,
     reverse: async (ip) => resolvePtr(reverseName(ip)),
     resolveCname: async (name) => (await query(name, RrType.CNAME)) as string[],
+    resolveSrv: async (name) => (await query(name, RrType.SRV)) as SrvRecord[],
   }
 }
 

@@ -1,6 +1,14 @@
 // The DNS questions mail asks (RFC 1035 types A, MX, PTR, TXT, CNAME; RFC 3596 AAAA), behind
 // one interface so SPF, DKIM, DMARC, ARC and MX delivery can run on a mock in tests.
 
+/** One SRV answer (rfc2782), shaped like node:dns's. */
+export interface SrvRecord {
+  priority: number
+  weight: number
+  port: number
+  name: string
+}
+
 /** One MX answer (RFC 1035 section 3.3.9), shaped like node:dns's. */
 export interface MxRecord {
   exchange: string
@@ -23,6 +31,8 @@ export interface Resolver {
   /** Host names for an IP address: PTR records of its reverse name. */
   reverse(ip: string): Promise<string[]>
   resolveCname(name: string): Promise<string[]>
+  /** SRV records (rfc2782), e.g. `_imaps._tcp.example.org` (rfc6186). */
+  resolveSrv(name: string): Promise<SrvRecord[]>
 }
 
 /** node:dns's codes for "there is no such record": NXDOMAIN and NODATA (RFC 2308). */

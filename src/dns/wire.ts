@@ -1,8 +1,19 @@
 // DNS messages on the wire (RFC 1035 section 4; AAAA RFC 3596; EDNS(0) OPT RFC 6891): encode a
 // query, decode a response. Pure and bounds-checked: a malformed response throws WireError.
 
-export const RrType = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, OPT: 41 } as const
-export type RrTypeName = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'PTR' | 'TXT'
+export const RrType = {
+  A: 1,
+  NS: 2,
+  CNAME: 5,
+  SOA: 6,
+  PTR: 12,
+  MX: 15,
+  TXT: 16,
+  AAAA: 28,
+  SRV: 33,
+  OPT: 41,
+} as const
+export type RrTypeName = 'A' | 'AAAA' | 'CNAME' | 'MX' | 'PTR' | 'TXT' | 'SRV'
 
 export const Rcode = { noError: 0, formErr: 1, servFail: 2, nxDomain: 3, notImp: 4, refused: 5 } as const
 
@@ -11,7 +22,11 @@ export class WireError extends Error {
 }
 
 /** Decoded RDATA: A/AAAA → address text, CNAME/PTR → name, MX → preference and exchange, TXT → its strings. */
-export type RecordData = string | string[] | { priority: number; exchange: string }
+export type RecordData =
+  | string
+  | string[]
+  | { priority: number; exchange: string }
+  | { priority: number; weight: number; port: number; name: string }
 
 export interface ResourceRecord {
   name: string
@@ -187,6 +202,15 @@ class Reader {
         return { priority: this.view.getUint16(start), exchange: this.nameAt(start + 2)[0] }
       case RrType.TXT:
         return characterStrings(rdata)
+      case RrType.SRV:
+        // rfc2782: priority, weight, port, target
+        if (length < 7) throw new WireError('bad SRV record')
+        return {
+          priority: this.view.getUint16(start),
+          weight: this.view.getUint16(start + 2),
+          port: this.view.getUint16(start + 4),
+          name: this.nameAt(start + 6)[0],
+        }
       default:
         return undefined
     }

@@ -41,6 +41,10 @@ beforeEach(async () => {
     'example.test': { MX: [{ priority: 10, exchange: 'mail.example.test' }], TXT: ['v=spf1 a -all'] },
     'mail.example.test': { A: ['192.0.2.1'] },
     'autoconfig.example.test': { CNAME: ['mail.example.test'] },
+    '_imaps._tcp.example.test': { SRV: [{ priority: 0, weight: 1, port: 993, name: 'mail.example.test' }] },
+    '_submissions._tcp.example.test': {
+      SRV: [{ priority: 0, weight: 1, port: 4650, name: 'mail.example.test' }],
+    },
   })
   resolver.failTemporarily('_smtp._tls.example.test')
   queue = [{ id: 7, mailFrom: 'a@example.test', size: 10, createdAt: 0, recipients: [] }]
@@ -219,6 +223,7 @@ describe('resources for the web admin', () => {
     const { records } = (await res.json()) as {
       records: {
         purpose: string
+        name: string
         type: string
         value: string
         check: { status: string; found: string[]; message?: string }
@@ -236,6 +241,13 @@ describe('resources for the web admin', () => {
       message: 'DNS did not answer: queryTxt ESERVFAIL _smtp._tls.example.test',
     })
     expect(by('A')).toMatchObject({ copyable: false })
+    const srv = (name: string) => records.find((r) => r.name === name)?.check
+    expect(srv('_imaps._tcp.example.test')).toEqual({ status: 'ok', found: ['0 1 993 mail.example.test'] })
+    expect(srv('_submissions._tcp.example.test')).toEqual({
+      status: 'different',
+      found: ['0 1 4650 mail.example.test'],
+    })
+    expect(srv('_pop3s._tcp.example.test')?.status).toBe('missing')
     expect(records.map((r) => r.purpose)).toEqual(
       expect.arrayContaining(['MTA-STS', 'TLS-RPT', 'Autoconfig', 'Submission SRV', 'IMAP SRV']),
     )

@@ -17,6 +17,7 @@ const zone = createMockResolver({
     AAAA: ['2001:db8::10'],
   },
   'alias.example.org': { CNAME: ['example.org'] },
+  '_imaps._tcp.example.org': { SRV: [{ priority: 0, weight: 1, port: 993, name: 'mail.example.org' }] },
   '10.2.0.192.in-addr.arpa': { PTR: ['mail.example.org'] },
   '0.1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa': { PTR: ['v6.example.org'] },
   'broken.example.org': { A: ['192.0.2.99'] },
@@ -89,6 +90,9 @@ describe('system resolver against a local responder', () => {
     expect((await dns.resolve4('example.org')).sort()).toEqual(['192.0.2.10', '192.0.2.11'])
     expect(await dns.resolve6('example.org')).toEqual(['2001:db8::10'])
     expect(await dns.resolveCname('alias.example.org')).toEqual(['example.org'])
+    expect(await dns.resolveSrv('_imaps._tcp.example.org')).toEqual([
+      { priority: 0, weight: 1, port: 993, name: 'mail.example.org' },
+    ])
   })
 
   test('PTR through reverse(), IPv4 and IPv6', async () => {
