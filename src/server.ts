@@ -298,6 +298,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       version,
       queue,
       queueSummary: () => queue.summary(),
+      mtaSts: { mode: config.tls.mta_sts_mode, mx: config.hostname },
       resolver,
       logRing,
       certificates: createCertificateAdmin(config.data_dir, tls, clock),

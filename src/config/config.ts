@@ -109,6 +109,11 @@ export interface Config {
   tls: {
     /** How often the running server looks for certificates changed by `postern cert set`. */
     check_seconds: number
+    /**
+     * The MTA-STS policy served at https://mta-sts.<domain>/.well-known/mta-sts.txt (rfc8461):
+     * "enforce" once the certificate is valid for the MX host name, "testing" until then.
+     */
+    mta_sts_mode: 'enforce' | 'testing' | 'none'
   }
   log: { level: 'debug' | 'info' | 'warn' | 'error' }
 }
@@ -194,7 +199,10 @@ const schema: Record<string, Record<string, KeySpec>> = {
     login_delay_seconds: { parse: parseInteger(0, 86_400), default: constant(0) },
   },
   imap: { allow_plaintext_login: { parse: parseBoolean, default: constant(false) } },
-  tls: { check_seconds: { parse: parseInteger(1, 86_400), default: constant(30) } },
+  tls: {
+    check_seconds: { parse: parseInteger(1, 86_400), default: constant(30) },
+    mta_sts_mode: { parse: parseEnum(['enforce', 'testing', 'none'] as const), default: constant('testing') },
+  },
   log: {
     level: { parse: parseEnum(['debug', 'info', 'warn', 'error'] as const), default: constant('info') },
   },

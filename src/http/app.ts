@@ -10,6 +10,8 @@ export interface HttpAppDeps extends AdminApiDeps {
   version: string
   /** The outbound queue's counts for /healthz. */
   queueSummary?: () => QueueSummaryCounts
+  /** The MTA-STS policy this server publishes for its domains (rfc8461 section 3.2). */
+  mtaSts?: { mode: 'enforce' | 'testing' | 'none'; mx: string }
 }
 
 export function createHttpApp(deps: HttpAppDeps) {
@@ -41,6 +43,16 @@ export function createHttpApp(deps: HttpAppDeps) {
           }
         : {}),
     })
+  })
+  // rfc8461 section 3.3: the policy of the domain the Host names, at mta-sts.<domain>.
+  app.get('/.well-known/mta-sts.txt', (c) => {
+    const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '')
+    const domain = host.startsWith('mta-sts.') ? host.slice('mta-sts.'.length) : ''
+    if (!deps.mtaSts || !domain || !deps.directory.domains.isLocal(domain)) {
+      return c.text('no MTA-STS policy here\n', 404)
+    }
+    const policy = `version: STSv1\r\nmode: ${deps.mtaSts.mode}\r\nmx: ${deps.mtaSts.mx}\r\nmax_age: 604800\r\n`
+    return c.text(policy, 200, { 'cache-control': 'max-age=3600' })
   })
   app.route('/api', createAdminApi(deps))
   app.route('/', webAdminRoutes())

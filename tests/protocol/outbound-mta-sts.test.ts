@@ -199,3 +199,20 @@ describe('MTA-STS', () => {
     a.services.queue.remove(second.id)
   })
 })
+
+test("the server publishes its own domains' MTA-STS policy, and it parses as one", async () => {
+  const { parsePolicy } = await import('mailauth/lib/mta-sts')
+  const url = `http://127.0.0.1:${b.port('http')}/.well-known/mta-sts.txt`
+  const served = await fetch(url, { headers: { host: 'mta-sts.b.test' } })
+  expect(served.status).toBe(200)
+  expect(served.headers.get('content-type')).toMatch(/^text\/plain/)
+  const text = await served.text()
+  expect(text).toBe('version: STSv1\r\nmode: testing\r\nmx: mx.b.test\r\nmax_age: 604800\r\n')
+  expect(parsePolicy(text, { strict: true })).toMatchObject({
+    mode: 'testing',
+    mx: ['mx.b.test'],
+    maxAge: 604800,
+  })
+  expect((await fetch(url, { headers: { host: 'mta-sts.elsewhere.test' } })).status).toBe(404)
+  expect((await fetch(url, { headers: { host: 'b.test' } })).status).toBe(404)
+})
