@@ -21,8 +21,8 @@ export interface CopyResult {
 }
 
 export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quota: Quota, reader: Reader) {
-  /** A new email row with the same content, keywords and facts (IMAP COPY into a mailbox that has it). */
   const copySearchText = prepareSearchTextCopy(db)
+  /** A new email row with the same content, keywords, facts and text index row (IMAP COPY). */
   const duplicate = (changes: ChangeSet, emailId: number) => {
     const e = db.select().from(emails).where(eq(emails.id, emailId)).get()
     if (!e) throw new StoreError('notFound', 'message vanished')
@@ -69,37 +69,61 @@ export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quo
     return { uidValidity, mapping }
   }
 
+  /** Puts the same emails in another mailbox too (MOVE's first half: the email keeps its id). */
+  const place = (
+    changes: ChangeSet,
+    fromMailboxId: number,
+    uids: number[],
+    toMailboxId: number,
+  ): CopyResult => {
+    const source = reader.placements(fromMailboxId, uids)
+    const info = messages.emailsById(source.map((r) => r.emailId))
+    const present = new Set(
+      source.length === 0
+        ? []
+        : db
+            .select({ emailId: mailboxMessages.emailId })
+            .from(mailboxMessages)
+            .where(
+              and(
+                eq(mailboxMessages.mailboxId, toMailboxId),
+                inArray(
+                  mailboxMessages.emailId,
+                  source.map((r) => r.emailId),
+                ),
+              ),
+            )
+            .all()
+            .map((r) => r.emailId),
+    )
+    const mapping: [number, number][] = []
+    let uidValidity = 0
+    for (const r of source) {
+      const e = info.get(r.emailId)
+      if (!e) continue
+      const target = present.has(r.emailId)
+        ? duplicate(changes, r.emailId)
+        : { id: r.emailId, flags: e.flags, size: e.size }
+      if (!present.has(r.emailId)) changes.record('email', r.emailId, 'updated')
+      const placed = messages.addToMailbox(changes, target, toMailboxId)
+      uidValidity = placed.uidValidity
+      mapping.push([r.uid, placed.uid])
+    }
+    return { uidValidity, mapping }
+  }
+
   const api = {
+    /**
+     * IMAP COPY (rfc9051#section-6.4.7): a new message in the target, sharing the stored bytes
+     * but with its own flags from now on, so that \Deleted and an EXPUNGE in one mailbox never
+     * reach the copy in another (clients expunge what is \Deleted without asking).
+     */
     copy(changes: ChangeSet, fromMailboxId: number, uids: number[], toMailboxId: number): CopyResult {
       const source = reader.placements(fromMailboxId, uids)
-      const info = messages.emailsById(source.map((r) => r.emailId))
-      const present = new Set(
-        source.length === 0
-          ? []
-          : db
-              .select({ emailId: mailboxMessages.emailId })
-              .from(mailboxMessages)
-              .where(
-                and(
-                  eq(mailboxMessages.mailboxId, toMailboxId),
-                  inArray(
-                    mailboxMessages.emailId,
-                    source.map((r) => r.emailId),
-                  ),
-                ),
-              )
-              .all()
-              .map((r) => r.emailId),
-      )
       const mapping: [number, number][] = []
       let uidValidity = 0
       for (const r of source) {
-        const e = info.get(r.emailId)
-        if (!e) continue
-        const target = present.has(r.emailId)
-          ? duplicate(changes, r.emailId)
-          : { id: r.emailId, flags: e.flags, size: e.size }
-        if (!present.has(r.emailId)) changes.record('email', r.emailId, 'updated')
+        const target = duplicate(changes, r.emailId)
         const placed = messages.addToMailbox(changes, target, toMailboxId)
         uidValidity = placed.uidValidity
         mapping.push([r.uid, placed.uid])
@@ -117,7 +141,7 @@ export function createCopyMove(db: Db, messages: Messages, blobs: BlobStore, quo
       const copied =
         fromMailboxId === toMailboxId
           ? renumber(changes, fromMailboxId, uids)
-          : api.copy(changes, fromMailboxId, uids, toMailboxId)
+          : place(changes, fromMailboxId, uids, toMailboxId)
       const expunged = messages.removeFromMailbox(
         changes,
         fromMailboxId,

@@ -368,7 +368,8 @@ describe('web admin in Chromium', () => {
 
   test('log out', async () => {
     await page.getByRole('button', { name: 'Log out' }).click()
-    await page.getByLabel('Password').waitFor()
+    // The accounts page has a Password field too: wait for the login form's own heading.
+    await page.getByRole('heading', { level: 1, name: 'Postern admin' }).waitFor()
     expect(new URL(page.url()).pathname).toBe('/login')
     // (Marked as the UI's own request: a bare 401 would make Chromium wait on its Basic-auth prompt.)
     const status = await page.evaluate(

@@ -64,11 +64,18 @@ describe('updateMaildrop', () => {
   })
 
   test('moveTo keeps deleted mail in another mailbox, once', async () => {
-    const t = await withMessages(2)
-    const [a = 0, b = 0] = t.ids
+    const t = await withMessages(1)
+    const [a = 0] = t.ids
     const trash = t.box('trash')
     // b is in Trash already (JMAP lets an email be in two mailboxes): it must not be duplicated.
-    await t.store.copy(t.accountId, t.inbox, [t.store.mailboxMessages(t.inbox)[1]?.uid ?? 0], trash)
+    const raw = new TextEncoder().encode('Subject: both\r\n\r\nin two\r\n')
+    const { emailId: b } = await t.store.append(t.accountId, {
+      mailboxIds: [t.inbox, trash],
+      raw,
+      facts: facts({ size: raw.length }),
+      keywords: { flags: 0, keywords: [] },
+      receivedAt: 2000,
+    })
     await t.store.updateMaildrop(t.accountId, t.inbox, { seen: [], remove: [a, b], moveTo: trash })
     expect(t.store.mailboxMessages(t.inbox)).toEqual([])
     expect(t.store.mailboxMessages(trash).map((m) => m.emailId)).toEqual([b, a])

@@ -181,7 +181,7 @@ describe('keywords', () => {
 })
 
 describe('copy, move, expunge', () => {
-  test('copy shares the email; copy into a mailbox that has it makes a duplicate', async () => {
+  test('copy makes a message of its own: same bytes and facts, flags independent from then on', async () => {
     const t = await testStore()
     const [inbox, archive] = [t.box('inbox'), t.box('archive')]
     const a = await t.store.append(t.accountId, {
@@ -193,16 +193,20 @@ describe('copy, move, expunge', () => {
     })
     const c1 = await t.store.copy(t.accountId, inbox, [1], archive)
     expect(c1.mapping).toEqual([[1, 1]])
-    expect(t.store.mailboxIdsOf(a.emailId).sort()).toEqual([inbox, archive].sort())
-    expect(t.store.quota(t.accountId).usedMessages).toBe(1)
+    expect(t.store.mailboxIdsOf(a.emailId)).toEqual([inbox])
+    expect(t.store.quota(t.accountId).usedMessages).toBe(2)
     const c2 = await t.store.copy(t.accountId, inbox, [1, 7], archive)
     expect(c2.mapping).toEqual([[1, 2]])
-    expect(t.store.quota(t.accountId).usedMessages).toBe(2)
-    const duplicateId = t.store.mailboxMessages(archive).map((m) => m.emailId)[1] ?? 0
-    expect(duplicateId).not.toBe(a.emailId)
-    const [original, copy] = t.store.facts(t.accountId, [a.emailId, duplicateId])
+    expect(t.store.quota(t.accountId).usedMessages).toBe(3)
+    const copies = t.store.mailboxMessages(archive).map((m) => m.emailId)
+    expect(new Set([a.emailId, ...copies]).size).toBe(3)
+    const [original, copy] = t.store.facts(t.accountId, [a.emailId, copies[0] ?? 0])
     expect(copy?.envelope).toBe(original?.envelope ?? 'missing')
-    expect(copy?.emailId).toBe(duplicateId)
+    // rfc9051#section-6.4.7: \Deleted on the original, then EXPUNGE, leaves the copies alone.
+    await t.store.setKeywordsByUid(t.accountId, inbox, [1], 'add', { flags: 16, keywords: [] })
+    expect(t.store.mailboxMessages(archive).every((m) => (m.flags & 16) === 0)).toBe(true)
+    await t.store.expunge(t.accountId, inbox)
+    expect(t.store.mailboxMessages(archive).length).toBe(2)
   })
 
   test('move removes from the source with VANISHED bookkeeping', async () => {

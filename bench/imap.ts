@@ -1,0 +1,808 @@
+// IMAP server benchmark: `bun bench/imap.ts [messages] [--seconds N] [--idle N] [--dovecot-maildir]
+// [--cpu-prof DIR]` (Linux: reads /proc; see bench/README.md). Puts the same corpus mailbox (10,000
+// SpamAssassin messages, cycled, each with an `X-Bench-N` header on top) in a Postern started as a
+// user would (`bun src/main.ts serve`, mail imported with `import mbox`) and in a throw-away
+// Dovecot (dovecot-imapd; sdbox filled from a Maildir by `doveadm import`, or the Maildir itself),
+// and drives both, in the same run, with the same raw IMAP client over
+// plain TCP on loopback: UID FETCH 1:* (UID FLAGS ENVELOPE), SEARCH TEXT, SELECT + the newest 50
+// headers, 50 sessions with a mixed workload for N seconds (operations/s, p50, p99), and the memory
+// of 1,000 connections idling in IDLE. Exit 0 whether or not the targets are met; non-zero if a
+// server fails or answers wrongly.
+import * as fs from 'node:fs'
+import net from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { loadSpamAssassinCorpus } from '../tests/fixtures/mail/corpus.ts'
+import { freePorts, ProcessOutput, run } from '../tests/helpers/process.ts'
+
+const USER = 'bench@bench.test'
+const PASSWORD = 'bench-password-1'
+const SESSIONS = 50
+const RUNS = 5 // timed runs of each single-session measurement; the median is reported
+const SEARCH_WORD = 'mortgage'
+const repoRoot = resolve(import.meta.dir, '..')
+const dovecotBin = '/usr/sbin/dovecot'
+const imapBin = '/usr/lib/dovecot/imap'
+
+const args = parseArgs(process.argv.slice(2))
+
+function parseArgs(argv: string[]) {
+  const out = {
+    count: 10_000,
+    seconds: 20,
+    idle: 1000,
+    cpuProfDir: undefined as string | undefined,
+    dovecotFormat: 'sdbox' as 'sdbox' | 'maildir',
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string
+    if (a === '--seconds') out.seconds = Number(argv[++i])
+    else if (a === '--idle') out.idle = Number(argv[++i])
+    else if (a === '--cpu-prof') out.cpuProfDir = resolve(argv[++i] ?? '.')
+    else if (a === '--dovecot-maildir') out.dovecotFormat = 'maildir'
+    else if (/^\d+$/.test(a)) out.count = Number(a)
+    else {
+      console.error(
+        'usage: bun bench/imap.ts [messages] [--seconds N] [--idle N] [--dovecot-maildir] [--cpu-prof DIR]',
+      )
+      process.exit(2)
+    }
+  }
+  return out
+}
+
+/** Undo steps (stop servers, remove the temp dir), run last-first; synchronous. */
+const cleanups: Array<() => void> = []
+const cleanup = () => {
+  for (const step of cleanups.splice(0).reverse()) {
+    try {
+      step()
+    } catch {}
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// /proc
+
+const read = (path: string) => {
+  try {
+    return fs.readFileSync(path, 'utf8')
+  } catch {
+    return ''
+  }
+}
+function procStat(pid: number) {
+  const stat = read(`/proc/${pid}/stat`)
+  const [state = '', ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return { state, ppid: Number(ppid) }
+}
+const alive = (pid: number) => /^[^ZX]/.test(procStat(pid).state)
+const statusKb = (pid: number, field: string) =>
+  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(read(`/proc/${pid}/status`))?.[1] ?? 0)
+const pssKb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(read(`/proc/${pid}/smaps_rollup`))?.[1] ?? 0)
+
+function processTree(root: number): number[] {
+  const children = new Map<number, number[]>()
+  for (const pid of fs.readdirSync('/proc').map(Number).filter(Number.isInteger)) {
+    const { ppid } = procStat(pid)
+    if (alive(pid)) children.set(ppid, [...(children.get(ppid) ?? []), pid])
+  }
+  const out = [root]
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i] as number) ?? []))
+  return out.filter(alive)
+}
+
+/** Memory of a process tree in kB: VmRSS summed (shared pages counted in each) and PSS summed. */
+function memory(root: number): { rss: number; pss: number; procs: number } {
+  const pids = processTree(root)
+  return {
+    rss: pids.reduce((n, p) => n + statusKb(p, 'VmRSS'), 0),
+    pss: pids.reduce((n, p) => n + pssKb(p), 0),
+    procs: pids.length,
+  }
+}
+
+function stopTree(root: number, graceMs = 10_000): void {
+  const pids = processTree(root)
+  const signal = (pid: number, sig: NodeJS.Signals) => {
+    try {
+      process.kill(pid, sig)
+    } catch {}
+  }
+  signal(root, 'SIGTERM')
+  const deadline = Date.now() + graceMs
+  while (pids.some(alive) && Date.now() < deadline) Bun.sleepSync(50)
+  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL')
+}
+
+// ---------------------------------------------------------------------------------------------
+// A small raw IMAP client: one command at a time, responses parsed as they stream in (literals
+// skipped by count, nothing buffered beyond the current line), so a 10 MB FETCH costs the client
+// little.
+
+interface Reply {
+  status: string
+  /** Untagged `* n FETCH` responses. */
+  fetches: number
+  /** Numbers of `* SEARCH` responses. */
+  search: number[]
+  /** Octets inside literals. */
+  literalBytes: number
+  /** Untagged lines other than FETCH, first segment only (without literals). */
+  lines: string[]
+}
+
+class Imap {
+  private partial: Buffer[] = []
+  private literalLeft = 0
+  private continuing = false
+  private tag = ''
+  private counter = 0
+  private reply: Reply = emptyReply()
+  private done: ((r: Reply) => void) | undefined
+  private fail: ((e: Error) => void) | undefined
+  private onContinuation: (() => void) | undefined
+  private greeted: (() => void) | undefined
+  closed = false
+  /** Called for untagged lines that arrive while no command runs (IDLE updates). */
+  onUntagged: ((line: string) => void) | undefined
+
+  private constructor(private socket: net.Socket) {
+    socket.on('data', (d: Buffer) => this.data(d))
+    socket.on('close', () => {
+      this.closed = true
+      this.fail?.(new Error(`connection closed during ${this.tag || 'greeting'}`))
+    })
+    socket.on('error', () => {})
+  }
+
+  static async connect(port: number): Promise<Imap> {
+    const socket = await new Promise<net.Socket>((ok, ko) => {
+      const s = net.connect(port, '127.0.0.1', () => ok(s))
+      s.once('error', ko)
+    })
+    const c = new Imap(socket)
+    await new Promise<void>((ok) => {
+      c.greeted = ok
+    })
+    return c
+  }
+
+  static async login(port: number): Promise<Imap> {
+    const c = await Imap.connect(port)
+    const r = await c.command(`LOGIN "${USER}" "${PASSWORD}"`)
+    if (!r.status.startsWith('OK')) throw new Error(`login: ${r.status}`)
+    return c
+  }
+
+  private data(chunk: Buffer) {
+    let i = 0
+    while (i < chunk.length) {
+      if (this.literalLeft > 0) {
+        const take = Math.min(this.literalLeft, chunk.length - i)
+        this.literalLeft -= take
+        this.reply.literalBytes += take
+        i += take
+        continue
+      }
+      const nl = chunk.indexOf(0x0a, i)
+      if (nl < 0) {
+        this.partial.push(chunk.subarray(i))
+        break
+      }
+      const piece = chunk.subarray(i, nl + 1)
+      const line = this.partial.length ? Buffer.concat([...this.partial, piece]) : piece
+      this.partial = []
+      i = nl + 1
+      this.line(line)
+    }
+  }
+
+  private line(bytes: Buffer) {
+    const first = !this.continuing
+    // A line ending with {n} goes on after n octets of literal.
+    const end = bytes.length - 2
+    let literal = -1
+    if (bytes[end - 1] === 0x7d) {
+      const open = bytes.lastIndexOf(0x7b, end - 1)
+      if (open >= 0) literal = Number(bytes.toString('latin1', open + 1, end - 1).replace('+', ''))
+    }
+    this.continuing = literal >= 0
+    if (literal > 0) this.literalLeft = literal
+    if (!first) return
+    const head = bytes.toString('latin1', 0, Math.min(bytes.length, 64))
+    if (this.greeted) {
+      const g = this.greeted
+      this.greeted = undefined
+      g()
+      return
+    }
+    if (head.startsWith('+')) {
+      this.onContinuation?.()
+      return
+    }
+    if (this.tag && head.startsWith(`${this.tag} `)) {
+      const r = this.reply
+      r.status = bytes.toString('latin1', this.tag.length + 1, bytes.length - 2)
+      this.reply = emptyReply()
+      const done = this.done
+      this.done = undefined
+      this.fail = undefined
+      this.tag = ''
+      done?.(r)
+      return
+    }
+    if (/^\* \d+ FETCH /.test(head)) this.reply.fetches++
+    else if (head.startsWith('* SEARCH')) {
+      for (const n of bytes.toString('latin1', 8).trim().split(' ')) if (n) this.reply.search.push(Number(n))
+    } else {
+      const text = bytes.toString('latin1', 0, bytes.length - 2)
+      if (this.tag) this.reply.lines.push(text)
+      this.onUntagged?.(text)
+    }
+  }
+
+  command(text: string): Promise<Reply> {
+    if (this.tag) throw new Error('one command at a time')
+    this.tag = `b${++this.counter}`
+    const p = new Promise<Reply>((ok, ko) => {
+      this.done = ok
+      this.fail = ko
+    })
+    this.socket.write(`${this.tag} ${text}\r\n`)
+    return p
+  }
+
+  /** Starts IDLE and resolves once the server's continuation came (not when IDLE ends). */
+  async idle(): Promise<void> {
+    const started = new Promise<void>((ok) => {
+      this.onContinuation = ok
+    })
+    this.command('IDLE').catch(() => undefined)
+    await started
+  }
+
+  close(): void {
+    this.socket.destroy()
+  }
+}
+
+function emptyReply(): Reply {
+  return { status: '', fetches: 0, search: [], literalBytes: 0, lines: [] }
+}
+
+function expectOk(what: string, r: Reply): Reply {
+  if (!r.status.startsWith('OK')) throw new Error(`${what}: ${r.status}`)
+  return r
+}
+
+// ---------------------------------------------------------------------------------------------
+// The mailbox
+
+/** COUNT distinct messages: the corpus cycled, each with its number in a header on top. */
+function messages(count: number): Uint8Array[] {
+  const corpus = loadSpamAssassinCorpus()
+  return Array.from({ length: count }, (_, i) => {
+    const raw = (corpus[i % corpus.length] as { raw: Uint8Array }).raw
+    return Buffer.concat([Buffer.from(`X-Bench-N: ${i + 1}\n`), raw])
+  })
+}
+
+function writeMbox(path: string, raws: Uint8Array[]): void {
+  const fd = fs.openSync(path, 'w')
+  for (const raw of raws) {
+    let text = Buffer.from(raw)
+      .toString('latin1')
+      .replace(/^(>*From )/gm, '>$1')
+    if (!text.endsWith('\n')) text += '\n'
+    fs.writeSync(fd, Buffer.from(`From bench@postern.test Thu Aug 22 12:36:23 2002\n${text}\n`, 'latin1'))
+  }
+  fs.closeSync(fd)
+}
+
+async function waitForPort(port: number, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const ok = await new Promise<boolean>((r) => {
+      const s = net.connect(port, '127.0.0.1')
+      s.once('connect', () => {
+        s.destroy()
+        r(true)
+      })
+      s.once('error', () => r(false))
+    })
+    if (ok) return
+    if (Date.now() > end) throw new Error(`nothing listens on 127.0.0.1:${port}`)
+    await Bun.sleep(100)
+  }
+}
+
+interface Target {
+  name: string
+  port: number
+  /** The process whose tree holds the server. */
+  pid: number
+}
+
+async function startPostern(tmp: string, raws: Uint8Array[]): Promise<Target> {
+  const [imap = 0, http = 0] = await freePorts(2)
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    POSTERN_DATA_DIR: join(tmp, 'postern'),
+    POSTERN_HOSTNAME: 'bench.test',
+    POSTERN_ADMIN_PASSWORD: 'bench-admin-password',
+    POSTERN_LOG_LEVEL: 'info',
+    // Plain TCP on both sides, as Dovecot runs with ssl = no here.
+    POSTERN_IMAP_ALLOW_PLAINTEXT_LOGIN: 'true',
+    POSTERN_LIMITS_MAX_CONNECTIONS: '10000',
+    POSTERN_LIMITS_MAX_CONNECTIONS_PER_IP: '10000',
+    POSTERN_LISTEN_IMAP: `127.0.0.1:${imap}`,
+    POSTERN_LISTEN_HTTP: `127.0.0.1:${http}`,
+    ...Object.fromEntries(
+      ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAPS', 'POP3', 'POP3S', 'MANAGESIEVE', 'LMTP', 'HTTPS'].map(
+        (s) => [`POSTERN_LISTEN_${s}`, 'off'],
+      ),
+    ),
+  }
+  const cli = (...a: string[]) => {
+    const r = run([process.execPath, 'src/main.ts', ...a], { cwd: repoRoot, env })
+    if (r.code !== 0) throw new Error(`postern ${a.join(' ')} failed:\n${r.stdout}\n${r.stderr}`)
+    return r
+  }
+  cli('domain', 'add', 'bench.test')
+  cli('account', 'add', USER, '--password', PASSWORD)
+  const mbox = join(tmp, 'bench.mbox')
+  writeMbox(mbox, raws)
+  const start = performance.now()
+  cli('import', 'mbox', mbox, '--account', USER)
+  console.log(
+    `postern: imported ${raws.length} messages in ${((performance.now() - start) / 1000).toFixed(1)} s`,
+  )
+  fs.rmSync(mbox)
+  const profile = args.cpuProfDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${args.cpuProfDir}`] : []
+  const child = Bun.spawn([process.execPath, ...profile, 'src/main.ts', 'serve'], {
+    cwd: repoRoot,
+    env,
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  cleanups.push(() => stopTree(child.pid))
+  const output = new ProcessOutput(
+    child as { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> },
+  )
+  await output.waitFor(/postern started/, 60_000)
+  return { name: 'postern', port: imap, pid: child.pid }
+}
+
+function dovecotConfig(dir: string, port: number, owner: { name: string; uid: number; gid: number }) {
+  return `# throw-away benchmark config written by bench/imap.ts
+base_dir = ${dir}/run
+state_dir = ${dir}/state
+log_path = ${dir}/dovecot.log
+info_log_path = ${dir}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain
+default_internal_user = ${owner.name}
+default_internal_group = ${owner.name}
+default_login_user = ${owner.name}
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = ${args.dovecotFormat === 'maildir' ? `maildir:${dir}/Maildir` : `sdbox:${dir}/sdbox`}
+mail_uid = ${owner.uid}
+mail_gid = ${owner.gid}
+default_process_limit = 5000
+default_client_limit = 20000
+default_vsz_limit = 1G
+protocol imap {
+  mail_max_userip_connections = 5000
+}
+# With more IDLE sessions than inotify instances (fs.inotify.max_user_instances, 128 by default)
+# Dovecot falls back to polling; poll every second so that the wake-up check is fair to it.
+mailbox_idle_check_interval = 1 secs
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = ${port}
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  chroot =
+  process_limit = 5000
+}
+service imap {
+  process_limit = 5000
+}
+service anvil {
+  chroot =
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN ${dir}/passwd
+}
+userdb {
+  driver = static
+  args = uid=${owner.uid} gid=${owner.gid} home=${dir}/home
+}
+`
+}
+
+async function startDovecot(tmp: string, raws: Uint8Array[]): Promise<Target | undefined> {
+  if (!fs.existsSync(dovecotBin) || !fs.existsSync(imapBin)) {
+    console.log('dovecot-imapd is not installed (apt-get install dovecot-imapd): reporting Postern alone')
+    return undefined
+  }
+  const dir = join(tmp, 'dovecot')
+  for (const sub of ['run', 'state', 'home', 'Maildir/cur', 'Maildir/new', 'Maildir/tmp']) {
+    fs.mkdirSync(join(dir, sub), { recursive: true })
+  }
+  fs.chmodSync(tmp, 0o755)
+  fs.chmodSync(dir, 0o755)
+  const id = (flag: string) => Number(run(['id', flag, 'dovecot']).stdout.trim())
+  const owner = { name: 'dovecot', uid: id('-u'), gid: id('-g') }
+  if (!Number.isInteger(owner.uid)) throw new Error('no dovecot user')
+  fs.writeFileSync(join(dir, 'passwd'), `${USER}:${PASSWORD}::::::\n`)
+  // Names in timestamp order: Dovecot gives message i the UID i + 1, as Postern's import does.
+  raws.forEach((raw, i) => {
+    fs.writeFileSync(join(dir, 'Maildir/cur', `${1_000_000_000 + i}.P${i}.bench:2,`), raw)
+  })
+  for (const sub of ['Maildir', 'home', 'state'])
+    run(['chown', '-R', `${owner.uid}:${owner.gid}`, join(dir, sub)])
+  const [port = 0] = await freePorts(1)
+  const conf = join(dir, 'dovecot.conf')
+  fs.writeFileSync(conf, dovecotConfig(dir, port, owner))
+  if (args.dovecotFormat === 'sdbox') {
+    // Dovecot's own format (flags in its index, not in file names): the Maildir is imported into it.
+    fs.mkdirSync(join(dir, 'sdbox'))
+    fs.chownSync(join(dir, 'sdbox'), owner.uid, owner.gid)
+    // Without -u, doveadm serves $USER with mail_location from the config and no userdb lookup.
+    const env = { PATH: process.env.PATH ?? '', USER: USER, HOME: join(dir, 'home') }
+    const imported = run(['doveadm', '-c', conf, 'import', `maildir:${join(dir, 'Maildir')}`, '', 'all'], {
+      env,
+    })
+    if (imported.code !== 0) throw new Error(`doveadm import failed:\n${imported.stdout}${imported.stderr}`)
+    run(['chown', '-R', `${owner.uid}:${owner.gid}`, join(dir, 'sdbox')])
+    fs.rmSync(join(dir, 'Maildir'), { recursive: true, force: true })
+  }
+  // 1,000 IDLE sessions are 1,000 imap processes with their descriptors: raise the fd limit.
+  const child = Bun.spawn(['sh', '-c', `ulimit -n 65536; exec ${dovecotBin} -F -c ${conf}`], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  })
+  cleanups.push(() => stopTree(child.pid))
+  await waitForPort(port)
+  return { name: 'dovecot', port, pid: child.pid }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Measurements
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
+
+/** Runs `fn` once untimed and RUNS times timed; median ms and the last result. */
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; result: T }> {
+  let result = await fn()
+  const ms: number[] = []
+  for (let i = 0; i < RUNS; i++) {
+    const start = performance.now()
+    result = await fn()
+    ms.push(performance.now() - start)
+  }
+  return { ms: median(ms), result }
+}
+
+interface Single {
+  fetchAll: number
+  fetchAllCount: number
+  search: number
+  searchHits: number
+  newest: number
+  newestBytes: number
+}
+
+async function singleSession(t: Target, count: number): Promise<Single> {
+  const c = await Imap.login(t.port)
+  try {
+    expectOk('SELECT', await c.command('SELECT INBOX'))
+    const fetchAll = await timed(async () =>
+      expectOk('UID FETCH', await c.command('UID FETCH 1:* (UID FLAGS ENVELOPE)')),
+    )
+    if (fetchAll.result.fetches !== count) {
+      throw new Error(`${t.name}: UID FETCH 1:* answered ${fetchAll.result.fetches} messages, not ${count}`)
+    }
+    const search = await timed(async () => expectOk('SEARCH', await c.command(`SEARCH TEXT ${SEARCH_WORD}`)))
+    // A fresh session each time: SELECT, then the newest 50 messages' headers, as a client opening
+    // a mailbox does.
+    const newest = await timed(async () => {
+      const s = await Imap.login(t.port)
+      try {
+        const start = performance.now()
+        expectOk('SELECT', await s.command('SELECT INBOX'))
+        const r = expectOk('FETCH', await s.command(`FETCH ${count - 49}:${count} (BODY.PEEK[HEADER])`))
+        if (r.fetches !== 50) throw new Error(`${t.name}: FETCH of the newest 50 answered ${r.fetches}`)
+        return { ms: performance.now() - start, bytes: r.literalBytes }
+      } finally {
+        s.close()
+      }
+    })
+    return {
+      fetchAll: fetchAll.ms,
+      fetchAllCount: fetchAll.result.fetches,
+      search: search.ms,
+      searchHits: search.result.search.length,
+      // Login is not part of it: the time from SELECT to the last header.
+      newest: newest.result.ms,
+      newestBytes: newest.result.bytes,
+    }
+  } finally {
+    c.close()
+  }
+}
+
+/** mulberry32, so that both servers get the same operations in the same order. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** One operation of the mixed workload, as a mail client's background session would send it. */
+function operation(rnd: () => number, count: number, flagged: Set<number>): string {
+  const r = rnd()
+  const uid = 1 + Math.floor(rnd() * count)
+  if (r < 0.3) {
+    const from = 1 + Math.floor(rnd() * (count - 20))
+    return `UID FETCH ${from}:${from + 19} (UID FLAGS ENVELOPE)`
+  }
+  if (r < 0.5) return `UID FETCH ${uid} (BODY.PEEK[])`
+  if (r < 0.6) return `UID FETCH ${uid} (BODYSTRUCTURE RFC822.SIZE INTERNALDATE)`
+  if (r < 0.75) {
+    const op = flagged.has(uid) ? '-' : '+'
+    if (op === '+') flagged.add(uid)
+    else flagged.delete(uid)
+    return `UID STORE ${uid} ${op}FLAGS.SILENT (\\Flagged)`
+  }
+  if (r < 0.85) return 'NOOP'
+  if (r < 0.95) return 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)'
+  return 'UID SEARCH FLAGGED'
+}
+
+interface Mixed {
+  ops: number
+  seconds: number
+  p50: number
+  p99: number
+  errors: number
+}
+
+async function mixed(t: Target, count: number, seconds: number): Promise<Mixed> {
+  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => Imap.login(t.port)))
+  const latencies: number[] = []
+  let errors = 0
+  const flagged = new Set<number>()
+  try {
+    await Promise.all(sessions.map((c) => c.command('SELECT INBOX').then((r) => expectOk('SELECT', r))))
+    const start = performance.now()
+    const end = start + seconds * 1000
+    await Promise.all(
+      sessions.map(async (c, i) => {
+        const rnd = prng(1000 + i)
+        while (performance.now() < end) {
+          const op = operation(rnd, count, flagged)
+          const t0 = performance.now()
+          const r = await c.command(op)
+          latencies.push(performance.now() - t0)
+          if (!r.status.startsWith('OK')) errors++
+        }
+      }),
+    )
+    const elapsed = (performance.now() - start) / 1000
+    // Leave no \Flagged behind: the next server starts from the same state.
+    const sorted = latencies.sort((a, b) => a - b)
+    return {
+      ops: latencies.length,
+      seconds: elapsed,
+      p50: percentile(sorted, 50),
+      p99: percentile(sorted, 99),
+      errors,
+    }
+  } finally {
+    for (const c of sessions) c.close()
+  }
+}
+
+interface Idle {
+  connections: number
+  /** After the IDLE sessions were closed again. */
+  rssClosed: number
+  rssBefore: number
+  rssAfter: number
+  pssBefore: number
+  pssAfter: number
+  procs: number
+  woke: boolean
+}
+
+/** Opens `n` sessions that log in, select INBOX and IDLE; memory before and after, in kB. */
+async function idleMemory(t: Target, n: number): Promise<Idle> {
+  await Bun.sleep(1000)
+  const before = memory(t.pid)
+  const sessions: Imap[] = []
+  try {
+    // A few at a time, as clients reconnecting after a restart would.
+    for (let i = 0; i < n; i += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(50, n - i) }, async () => {
+          const c = await Imap.login(t.port)
+          expectOk('SELECT', await c.command('SELECT INBOX'))
+          await c.idle()
+          return c
+        }),
+      )
+      sessions.push(...batch)
+    }
+    await Bun.sleep(2000)
+    const after = memory(t.pid)
+    // Every session is really idling: one APPEND wakes one of them (the last) with EXISTS.
+    const last = sessions.at(-1) as Imap
+    const woke = new Promise<boolean>((ok) => {
+      last.onUntagged = (line) => {
+        if (/^\* \d+ EXISTS/.test(line)) ok(true)
+      }
+      setTimeout(() => ok(false), 10_000)
+    })
+    const writer = await Imap.login(t.port)
+    const msg = 'Subject: wake up\r\n\r\nwake\r\n'
+    writer.command(`APPEND INBOX {${msg.length}+}\r\n${msg}`).catch(() => undefined)
+    const ok = await woke
+    writer.close()
+    for (const c of sessions) c.close()
+    await Bun.sleep(2000)
+    const closed = memory(t.pid)
+    return {
+      rssClosed: closed.rss,
+      connections: sessions.length,
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+      pssBefore: before.pss,
+      pssAfter: after.pss,
+      procs: after.procs,
+      woke: ok,
+    }
+  } finally {
+    for (const c of sessions) c.close()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const ms = (x: number) => `${x.toFixed(1)} ms`
+const kb = (x: number) => `${x.toFixed(1)} KB`
+
+async function main(): Promise<void> {
+  const tmp = fs.mkdtempSync(join(tmpdir(), 'postern-bench-imap-'))
+  cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }))
+  const raws = messages(args.count)
+  const octets = raws.reduce((n, r) => n + r.length, 0)
+  console.log(
+    `IMAP benchmark: ${args.count} corpus messages (${(octets / 1e6).toFixed(1)} MB) in INBOX, plain TCP on loopback, ` +
+      `${SESSIONS} sessions × ${args.seconds} s mixed, ${args.idle} IDLE connections; dovecot store: ${args.dovecotFormat}`,
+  )
+  const postern = await startPostern(tmp, raws)
+  const dovecot = await startDovecot(tmp, raws)
+  const targets = [postern, dovecot].filter((t): t is Target => t !== undefined)
+
+  // Warm-up: Dovecot builds its index and cache on the first SELECT/FETCH; Postern warms its caches.
+  for (const t of targets) {
+    const c = await Imap.login(t.port)
+    expectOk('SELECT', await c.command('SELECT INBOX'))
+    expectOk('warm-up', await c.command('UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE)'))
+    expectOk('warm-up', await c.command(`SEARCH TEXT ${SEARCH_WORD}`))
+    c.close()
+  }
+
+  const progress = (what: string, t: Target) => console.error(`… ${t.name}: ${what}`)
+  const single = new Map<string, Single>()
+  for (const t of targets) {
+    progress('single-session latencies', t)
+    single.set(t.name, await singleSession(t, args.count))
+  }
+  const mix = new Map<string, Mixed>()
+  for (const t of targets) {
+    progress(`mixed workload, ${SESSIONS} sessions`, t)
+    mix.set(t.name, await mixed(t, args.count, args.seconds))
+  }
+  const idle = new Map<string, Idle>()
+  for (const t of targets) {
+    progress(`${args.idle} connections in IDLE`, t)
+    idle.set(t.name, await idleMemory(t, args.idle))
+  }
+
+  const names = targets.map((t) => t.name)
+  const row = (label: string, cell: (name: string) => string) =>
+    console.log(`${label.padEnd(44)}${names.map((n) => cell(n).padStart(16)).join('')}`)
+  console.log('')
+  row('', (n) => n)
+  row('UID FETCH 1:* (UID FLAGS ENVELOPE)', (n) => ms(single.get(n)?.fetchAll ?? 0))
+  row(
+    `SEARCH TEXT ${SEARCH_WORD} (hits)`,
+    (n) => `${ms(single.get(n)?.search ?? 0)} (${single.get(n)?.searchHits})`,
+  )
+  row('SELECT + FETCH newest 50 (BODY.PEEK[HEADER])', (n) => ms(single.get(n)?.newest ?? 0))
+  row(`mixed, ${SESSIONS} sessions: operations/s`, (n) => {
+    const m = mix.get(n) as Mixed
+    return (m.ops / m.seconds).toFixed(0)
+  })
+  row('mixed: p50', (n) => ms(mix.get(n)?.p50 ?? 0))
+  row('mixed: p99', (n) => ms(mix.get(n)?.p99 ?? 0))
+  row('mixed: errors (NO/BAD)', (n) => String(mix.get(n)?.errors ?? 0))
+  const perConn = (i: Idle, field: 'rss' | 'pss') =>
+    (field === 'rss' ? i.rssAfter - i.rssBefore : i.pssAfter - i.pssBefore) / i.connections
+  row(`IDLE ×${args.idle}: RSS delta per connection`, (n) => kb(perConn(idle.get(n) as Idle, 'rss')))
+  row(`IDLE ×${args.idle}: PSS delta per connection`, (n) => kb(perConn(idle.get(n) as Idle, 'pss')))
+  row('IDLE: RSS after they closed, minus before', (n) => {
+    const i = idle.get(n) as Idle
+    return `${((i.rssClosed - i.rssBefore) / 1024).toFixed(1)} MB`
+  })
+  row(
+    'IDLE: server processes / woken by APPEND',
+    (n) => `${idle.get(n)?.procs} / ${idle.get(n)?.woke ? 'yes' : 'NO'}`,
+  )
+  console.log(
+    '(median of 5 runs after a warm-up; latency is one client, one command at a time. RSS/PSS: summed over the\n' +
+      " server's processes, /proc VmRSS and smaps_rollup Pss; Dovecot's RSS counts shared pages once per process.)",
+  )
+
+  const ours = {
+    s: single.get('postern') as Single,
+    m: mix.get('postern') as Mixed,
+    i: idle.get('postern') as Idle,
+  }
+  const ref = dovecot ? { s: single.get('dovecot') as Single, m: mix.get('dovecot') as Mixed } : undefined
+  const verdict = (ok: boolean) => (ok ? 'OK' : 'MISSES TARGET')
+  console.log('')
+  if (ref) {
+    const rate = (m: Mixed) => m.ops / m.seconds
+    console.log(
+      `postern mixed throughput: ${rate(ours.m).toFixed(0)} ops/s vs dovecot ${rate(ref.m).toFixed(0)} (target ≥ dovecot): ${verdict(rate(ours.m) >= rate(ref.m))}`,
+    )
+    console.log(
+      `postern mixed p99: ${ms(ours.m.p99)} vs dovecot ${ms(ref.m.p99)} (target ≤ dovecot): ${verdict(ours.m.p99 <= ref.m.p99)}`,
+    )
+    for (const [label, a, b] of [
+      ['UID FETCH 1:* ENVELOPE', ours.s.fetchAll, ref.s.fetchAll],
+      ['SEARCH TEXT', ours.s.search, ref.s.search],
+      ['SELECT + newest 50 headers', ours.s.newest, ref.s.newest],
+    ] as const) {
+      console.log(`postern ${label}: ${ms(a)} vs dovecot ${ms(b)} (target ≤ dovecot): ${verdict(a <= b)}`)
+    }
+  }
+  const per = perConn(ours.i, 'rss')
+  console.log(`postern memory per IDLE connection: ${kb(per)} (target < 100 KB): ${verdict(per < 100)}`)
+  if (!ours.i.woke) throw new Error('postern: an IDLE session was not woken by an APPEND')
+  if (args.cpuProfDir) {
+    stopTree(postern.pid)
+    const md = fs.readdirSync(args.cpuProfDir).filter((f) => f.endsWith('.md'))
+    console.log(`postern: CPU profile in ${args.cpuProfDir} (${md.join(', ') || 'no .md written'})`)
+  }
+}
+
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => process.exit(130))
+process.on('exit', cleanup)
+try {
+  await main()
+} catch (e) {
+  console.error(e)
+  process.exitCode = 1
+}
+cleanup()
