@@ -269,6 +269,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     // --- reads -----------------------------------------------------------------------------
     mailboxMessages: reader.mailboxMessages,
     mailboxMessagesByUid: reader.mailboxMessagesByUid,
+    mailboxIndex: reader.mailboxIndex,
+    firstUnseenUid: reader.firstUnseenUid,
     mailboxMessagesAfter: reader.mailboxMessagesAfter,
     envelopes: reader.envelopes,
     emails: reader.emails,

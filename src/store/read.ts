@@ -5,7 +5,7 @@ import type { Db } from '../db/client.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import type { BlobStore } from './blobs.ts'
-import { deletedBit } from './keywords.ts'
+import { deletedBit, seenBit } from './keywords.ts'
 
 export interface MailboxMessage {
   uid: number
@@ -45,6 +45,35 @@ export function createReader(db: Db, blobs: BlobStore) {
     /** Every message of a mailbox in UID order: what IMAP SELECT needs (one query). */
     mailboxMessages(mailboxId: number): MailboxMessage[] {
       return listing(eq(mailboxMessages.mailboxId, mailboxId))
+    },
+
+    /**
+     * A mailbox's UIDs and email ids in UID order, as two plain arrays (what an IMAP session
+     * keeps of a selected mailbox): no row objects for a mailbox of 100,000 messages.
+     */
+    mailboxIndex(mailboxId: number): { uids: number[]; emailIds: number[] } {
+      const rows = db.$client
+        .query('SELECT uid, email_id FROM mailbox_messages WHERE mailbox_id = ? ORDER BY uid')
+        .values(mailboxId) as [number, number][]
+      const uids = new Array<number>(rows.length)
+      const emailIds = new Array<number>(rows.length)
+      for (let i = 0; i < rows.length; i++) {
+        const row = rows[i] as [number, number]
+        uids[i] = row[0]
+        emailIds[i] = row[1]
+      }
+      return { uids, emailIds }
+    },
+
+    /** The lowest UID of a message without \Seen, or null (IMAP SELECT's [UNSEEN]). */
+    firstUnseenUid(mailboxId: number): number | null {
+      const row = db.$client
+        .query(
+          `SELECT min(mm.uid) FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
+            WHERE mm.mailbox_id = ? AND (e.flags & ${seenBit}) = 0`,
+        )
+        .values(mailboxId) as [number | null][]
+      return row[0]?.[0] ?? null
     },
 
     /** The messages of a mailbox with these UIDs, in UID order; absent UIDs are left out. */

@@ -24,8 +24,16 @@ export class SelectedMailbox {
   uidValidity = 0
   /** The session's view: UIDs in sequence order. */
   uids: number[] = []
-  /** Email ids by UID, for FETCH and SEARCH. */
-  readonly emailIds = new Map<number, number>()
+  /** Email ids in step with `uids` (the same index). */
+  private ids: number[] = []
+  /** Email ids by UID, for FETCH and SEARCH (a view over the two arrays, not a copy). */
+  readonly emailIds = {
+    get: (uid: number): number | undefined => {
+      const seq = this.seqOf(uid)
+      return seq > 0 ? this.ids[seq - 1] : undefined
+    },
+    has: (uid: number): boolean => this.seqOf(uid) > 0,
+  }
   /** \Recent messages of this session (rfc3501#section-2.3.2). */
   readonly recent = new Set<number>()
   /** Expunged in the store, not yet reported to the client (still in `uids`). */
@@ -55,18 +63,31 @@ export class SelectedMailbox {
     this.rev2 = options.rev2
   }
 
-  /** Loads the mailbox for SELECT/EXAMINE; returns all its messages (for the response counts). */
-  open(): MailboxMessage[] {
+  /** Loads the mailbox for SELECT/EXAMINE: its UIDs and email ids, nothing else. */
+  open(): void {
     const { store } = this.deps
     const box = store.getMailbox(this.accountId, this.mailboxId)
-    const messages = store.mailboxMessages(this.mailboxId)
+    const index = store.mailboxIndex(this.mailboxId)
     this.uidValidity = box.uidValidity
     this.knownModseq = box.highestModseq
-    this.uids = messages.map((m) => m.uid)
-    for (const m of messages) this.emailIds.set(m.uid, m.emailId)
+    this.uids = index.uids
+    this.ids = index.emailIds
     this.claimRecent(this.uids)
     this.reportedExists = this.uids.length
-    return messages
+  }
+
+  /** Keeps the entries whose UID passes `keep`, in both arrays. */
+  private retain(keep: (uid: number) => boolean): void {
+    const uids: number[] = []
+    const ids: number[] = []
+    for (let i = 0; i < this.uids.length; i++) {
+      const uid = this.uids[i] as number
+      if (!keep(uid)) continue
+      uids.push(uid)
+      ids.push(this.ids[i] as number)
+    }
+    this.uids = uids
+    this.ids = ids
   }
 
   get exists(): number {
@@ -140,7 +161,7 @@ export class SelectedMailbox {
       if (added.length > 0) {
         for (const m of added) {
           this.uids.push(m.uid)
-          this.emailIds.set(m.uid, m.emailId)
+          this.ids.push(m.emailId)
         }
         this.claimRecent(added.map((m) => m.uid))
       }
@@ -174,11 +195,8 @@ export class SelectedMailbox {
       }
     }
     const goneSet = new Set(gone)
-    this.uids = this.uids.filter((u) => !goneSet.has(u))
-    for (const u of gone) {
-      this.emailIds.delete(u)
-      this.recent.delete(u)
-    }
+    this.retain((u) => !goneSet.has(u))
+    for (const u of gone) this.recent.delete(u)
     this.reportedExists = this.uids.length
     return lines
   }
@@ -188,10 +206,9 @@ export class SelectedMailbox {
     const gone = new Set(uids)
     for (const u of gone) {
       this.pendingExpunges.delete(u)
-      this.emailIds.delete(u)
       this.recent.delete(u)
     }
-    this.uids = this.uids.filter((u) => !gone.has(u))
+    this.retain((u) => !gone.has(u))
     this.reportedExists = this.uids.length
   }
 

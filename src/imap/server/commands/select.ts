@@ -27,16 +27,17 @@ export const select: Handler<'SELECT' | 'EXAMINE'> = (ctx, c) => {
   const readOnly = c.name === 'EXAMINE'
   const rev2 = ctx.enabled.has('IMAP4REV2')
   const mailbox = new SelectedMailbox(ctx.deps, ctx.shared, { accountId, mailboxId: box.id, readOnly, rev2 })
-  const messages = mailbox.open()
+  mailbox.open()
   ctx.untagged(`FLAGS (${[...systemFlags, ...commonKeywords].join(' ')})`)
   ctx.untagged(
     `OK [PERMANENTFLAGS (${readOnly ? '' : [...systemFlags, ...commonKeywords, '\\*'].join(' ')})] Flags permitted`,
   )
-  ctx.untagged(`${messages.length} EXISTS`)
+  ctx.untagged(`${mailbox.exists} EXISTS`)
   if (!rev2) {
     ctx.untagged(`${mailbox.recent.size} RECENT`)
-    const firstUnseen = messages.findIndex((m) => (m.flags & 1) === 0)
-    if (firstUnseen >= 0) ctx.untagged(`OK [UNSEEN ${firstUnseen + 1}] First unseen`)
+    const unseen = ctx.deps.store.firstUnseenUid(box.id)
+    const firstUnseen = unseen === null ? 0 : mailbox.seqOf(unseen)
+    if (firstUnseen > 0) ctx.untagged(`OK [UNSEEN ${firstUnseen}] First unseen`)
   }
   ctx.untagged(`OK [UIDVALIDITY ${box.uidValidity}] UIDs valid`)
   ctx.untagged(`OK [UIDNEXT ${box.uidNext}] Predicted next UID`)
