@@ -23,7 +23,29 @@ export interface MailboxMessage {
 export type StoredEmail = typeof emails.$inferSelect
 export type StoredFacts = typeof emailFacts.$inferSelect
 
+/** The stored facts one can ask for by name (the others come back as ''). */
+export type FactField = 'envelope' | 'bodystructure' | 'body' | 'meta'
+
 export function createReader(db: Db, blobs: BlobStore) {
+  /**
+   * Only the named fact columns, in one query without row mapping: FETCH ENVELOPE of a large
+   * mailbox must not read every message's MIME tree.
+   */
+  const someFacts = (accountId: number, ids: number[], fields: readonly FactField[]): StoredFacts[] => {
+    const columns = (['envelope', 'bodystructure', 'body', 'meta'] as const).map((f) =>
+      fields.includes(f) ? `f.${f}` : `'' AS ${f}`,
+    )
+    const rows = db.$client
+      .query(
+        `SELECT f.email_id AS emailId, ${columns.join(', ')} FROM email_facts f
+           JOIN emails e ON e.id = f.email_id
+          WHERE e.account_id = ? AND f.email_id IN (SELECT value FROM json_each(?))`,
+      )
+      .all(accountId, JSON.stringify([...new Set(ids)])) as StoredFacts[]
+    const byId = new Map(rows.map((r) => [r.emailId, r]))
+    return ids.flatMap((id) => byId.get(id) ?? [])
+  }
+
   const listing = (where: SQL | undefined): MailboxMessage[] =>
     db
       .select({
@@ -134,7 +156,8 @@ export function createReader(db: Db, blobs: BlobStore) {
     },
 
     /** ENVELOPE, BODYSTRUCTURE, BODY and JMAP facts (JSON text) of emails, in the order of `ids`. */
-    facts(accountId: number, ids: number[]): StoredFacts[] {
+    facts(accountId: number, ids: number[], fields?: readonly FactField[]): StoredFacts[] {
+      if (fields) return someFacts(accountId, ids, fields)
       const byId = new Map<number, StoredFacts>()
       const unique = [...new Set(ids)]
       for (let i = 0; i < unique.length; i += 5000) {

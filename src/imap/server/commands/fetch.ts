@@ -195,7 +195,7 @@ async function writeBatch(
   const { store } = ctx.deps
   const ids = batch.map((s) => s.message.emailId)
   const facts = plan.needsFacts
-    ? new Map(store.facts(selected.accountId, ids).map((f) => [f.emailId, f]))
+    ? new Map(store.facts(selected.accountId, ids, plan.factFields).map((f) => [f.emailId, f]))
     : undefined
   const previews = plan.needsEmail
     ? new Map(store.emails(selected.accountId, ids).map((e) => [e.id, e.preview]))

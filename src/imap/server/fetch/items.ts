@@ -6,7 +6,7 @@ import { formatImapValue, type ImapValue, type MimePart } from '../../../mail/in
 import type { StoredMeta } from '../../../store/facts.ts'
 import { unpackPart } from '../../../store/facts.ts'
 import { formatObjectId } from '../../../store/object-ids.ts'
-import type { MailboxMessage, StoredFacts } from '../../../store/read.ts'
+import type { FactField, MailboxMessage, StoredFacts } from '../../../store/read.ts'
 import {
   encodeNstring,
   type FetchAttribute,
@@ -23,6 +23,8 @@ export interface FetchPlan {
   needsFacts: boolean
   /** The stored part tree (sections other than the whole message, BINARY, RFC822.HEADER/TEXT). */
   needsTree: boolean
+  /** The fact columns to load (the MIME tree only when a section needs it). */
+  factFields: FactField[]
   needsRaw: boolean
   /** The email row (PREVIEW). */
   needsEmail: boolean
@@ -37,6 +39,7 @@ export function planFetch(attributes: FetchAttribute[]): FetchPlan {
     attributes,
     needsFacts: false,
     needsTree: false,
+    factFields: [],
     needsRaw: false,
     needsEmail: false,
     setsSeen: false,
@@ -83,6 +86,12 @@ export function planFetch(attributes: FetchAttribute[]): FetchPlan {
     }
   }
   if (plan.needsTree) plan.needsFacts = true
+  plan.factFields = [
+    ...(attributes.some((a) => a.name === 'ENVELOPE') ? (['envelope'] as const) : []),
+    ...(attributes.some((a) => a.name === 'BODYSTRUCTURE') ? (['bodystructure'] as const) : []),
+    ...(attributes.some((a) => a.name === 'BODY') ? (['body'] as const) : []),
+    ...(plan.needsTree ? (['meta'] as const) : []),
+  ]
   return plan
 }
 
