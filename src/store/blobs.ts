@@ -23,12 +23,13 @@ export interface PreparedBlob {
   headerFrame: number
 }
 
-/** Where the header ends (after its blank line), or -1 when the message has no body. */
-function headerEnd(data: Buffer): number {
+/** Where the header ends (after its blank line), or -1 when there is no blank line. */
+export function headerEnd(data: Buffer): number {
+  // The first blank line of either kind: a message with bare LFs has its header end at "\n\n".
   const crlf = data.indexOf('\r\n\r\n')
-  if (crlf >= 0) return crlf + 4
   const lf = data.indexOf('\n\n')
-  return lf >= 0 ? lf + 2 : -1
+  if (lf >= 0 && (crlf < 0 || lf < crlf)) return lf + 2
+  return crlf >= 0 ? crlf + 4 : -1
 }
 
 /**

@@ -213,7 +213,10 @@ async function writeBatch(
     }
     if (previews !== undefined) source.preview = previews.get(emailId)
     if (plan.needsRaw) {
-      const raw = readRaw(ctx, selected.accountId, emailId)
+      const raw = plan.headerOnly
+        ? ctx.deps.store.messageHeader(selected.accountId, emailId)
+        : readRaw(ctx, selected.accountId, emailId)
+      source.headerOnly = plan.headerOnly
       if (raw === undefined) {
         lost++
         continue

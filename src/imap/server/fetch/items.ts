@@ -25,6 +25,11 @@ export interface FetchPlan {
   needsTree: boolean
   /** The fact columns to load (the MIME tree only when a section needs it). */
   factFields: FactField[]
+  /**
+   * Every body item is the top-level header (BODY[HEADER], HEADER.FIELDS, RFC822.HEADER: what
+   * clients list a mailbox with): only the header is read, from the stored header frame.
+   */
+  headerOnly: boolean
   needsRaw: boolean
   /** The email row (PREVIEW). */
   needsEmail: boolean
@@ -40,6 +45,7 @@ export function planFetch(attributes: FetchAttribute[]): FetchPlan {
     needsFacts: false,
     needsTree: false,
     factFields: [],
+    headerOnly: false,
     needsRaw: false,
     needsEmail: false,
     setsSeen: false,
@@ -85,6 +91,18 @@ export function planFetch(attributes: FetchAttribute[]): FetchPlan {
         break
     }
   }
+  const topHeader = (a: FetchAttribute) =>
+    a.name === 'RFC822.HEADER' ||
+    (a.name === 'BODY[]' &&
+      a.section.part.length === 0 &&
+      (a.section.text === 'HEADER' ||
+        a.section.text === 'HEADER.FIELDS' ||
+        a.section.text === 'HEADER.FIELDS.NOT'))
+  const bodyItems = attributes.filter((a) =>
+    ['RFC822', 'RFC822.HEADER', 'RFC822.TEXT', 'BODY[]', 'BINARY[]', 'BINARY.SIZE'].includes(a.name),
+  )
+  plan.headerOnly = bodyItems.length > 0 && bodyItems.every(topHeader)
+  if (plan.headerOnly) plan.needsTree = false
   if (plan.needsTree) plan.needsFacts = true
   plan.factFields = [
     ...(attributes.some((a) => a.name === 'ENVELOPE') ? (['envelope'] as const) : []),
@@ -101,6 +119,8 @@ export interface FetchSource {
   message: MailboxMessage
   facts?: StoredFacts
   raw?: Uint8Array
+  /** `raw` holds only the message header (see FetchPlan.headerOnly). */
+  headerOnly?: boolean
   preview?: string
   /** FLAGS changed by this FETCH (\Seen): sent even when not asked for (rfc9051#section-6.4.5). */
   flagsChanged: boolean
@@ -159,7 +179,10 @@ class MessageData {
   }
 
   get tree(): MimePart {
-    this.root ??= unpackPart((JSON.parse(this.facts.meta) as StoredMeta).parts)
+    // Header-only loads carry just the header: the top level is all the tree they need.
+    this.root ??= this.source.headerOnly
+      ? unpackPart({ headerStart: 0, bodyStart: this.raw.length, bodyEnd: this.raw.length })
+      : unpackPart((JSON.parse(this.facts.meta) as StoredMeta).parts)
     return this.root
   }
 }
