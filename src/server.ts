@@ -86,6 +86,9 @@ export const serviceTlsMode: Record<TcpService, TlsMode> = {
 
 const smtpServices = new Set(smtpServiceNames)
 
+/** Workers per pool: the cores beside the event loop's, at most four. */
+const workerPoolSize = Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1))
+
 /** Messages larger than this are parsed in a Worker. */
 const inlinePrepareLimit = 256 * 1024
 
@@ -161,7 +164,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       bytes.length > inlinePrepareLimit ? preparePool.run(bytes) : prepareHere(bytes)
     const preparePool = createWorkerPool<Uint8Array, PreparedMessage>(
       workerEntry('store/prepare-worker.ts', import.meta.url, './store/prepare-worker.ts'),
-      Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)),
+      workerPoolSize,
     )
     const store = createMailStore({
       db: database.db,
@@ -242,7 +245,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     // DKIM signing of outbound mail runs beside the event loop, like parsing of large messages.
     const signPool = createWorkerPool<SignRequest, string>(
       workerEntry('mailauth/sign-worker.ts', import.meta.url, './mailauth/sign-worker.ts'),
-      Math.max(1, Math.min(4, navigator.hardwareConcurrency - 1)),
+      workerPoolSize,
     )
     // Bounces to local senders go through local delivery; to remote ones, back into the queue.
     // Return-Path belongs only on final delivery (rfc5321#section-4.4), never on mail in transit.

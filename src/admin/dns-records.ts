@@ -1,7 +1,7 @@
 // The DNS records a domain should publish for this server, and a live check of what DNS answers.
 // MX rfc5321#section-5.1, SPF rfc7208, DMARC rfc7489, MTA-STS rfc8461, TLS-RPT rfc8460,
 // SRV for mail clients rfc6186/rfc8314#section-5.1; DKIM records come from /api/dkim.
-import { isNoRecordError, type Resolver } from '../dns/index.ts'
+import { isNoRecordError, normalizeName, type Resolver } from '../dns/index.ts'
 
 export type DnsRecordType = 'MX' | 'A' | 'TXT' | 'CNAME' | 'SRV'
 
@@ -83,7 +83,6 @@ export function recordsFor(domain: string, hostname: string): DnsRecord[] {
   ]
 }
 
-const bare = (name: string) => name.toLowerCase().replace(/\.$/, '')
 const squash = (text: string) => text.replace(/\s+/g, ' ').replace(/;\s*$/, '').trim().toLowerCase()
 
 /** Asks DNS for one record and compares: ok, missing, different, or error when DNS did not answer. */
@@ -95,8 +94,8 @@ export async function checkRecord(
     switch (record.type) {
       case 'MX': {
         const found = (await resolver.resolveMx(record.name)).map((m) => `${m.priority} ${m.exchange}`)
-        const want = bare(record.value.split(/\s+/)[1] ?? '')
-        const ok = found.some((f) => bare(f.split(' ')[1] ?? '') === want)
+        const want = normalizeName(record.value.split(/\s+/)[1] ?? '')
+        const ok = found.some((f) => normalizeName(f.split(' ')[1] ?? '') === want)
         return { status: ok ? 'ok' : 'different', found }
       }
       case 'A': {
@@ -104,7 +103,7 @@ export async function checkRecord(
         return { status: found.length > 0 ? 'ok' : 'missing', found }
       }
       case 'CNAME':
-        return await checkAlias(resolver, record.name, bare(record.value))
+        return await checkAlias(resolver, record.name, normalizeName(record.value))
       case 'TXT': {
         const all = (await resolver.resolveTxt(record.name)).map((parts) => parts.join(''))
         // Records of one kind start with the same tag (v=spf1, v=DMARC1, …); others at the name do not count.
@@ -117,8 +116,10 @@ export async function checkRecord(
         // rfc2782 "priority weight port target"; the port and target are what clients use.
         const [, , port, target] = record.value.split(/\s+/)
         const records = await resolver.resolveSrv(record.name)
-        const found = records.map((r) => `${r.priority} ${r.weight} ${r.port} ${bare(r.name)}`)
-        const ok = records.some((r) => String(r.port) === port && bare(r.name) === bare(target ?? ''))
+        const found = records.map((r) => `${r.priority} ${r.weight} ${r.port} ${normalizeName(r.name)}`)
+        const ok = records.some(
+          (r) => String(r.port) === port && normalizeName(r.name) === normalizeName(target ?? ''),
+        )
         return { status: ok ? 'ok' : 'different', found }
       }
     }
@@ -134,7 +135,7 @@ async function checkAlias(resolver: Resolver, name: string, target: string): Pro
     if (isNoRecordError(err)) return [] as string[]
     throw err
   })
-  if (cnames.some((c) => bare(c) === target)) return { status: 'ok', found: cnames }
+  if (cnames.some((c) => normalizeName(c) === target)) return { status: 'ok', found: cnames }
   if (cnames.length > 0) return { status: 'different', found: cnames }
   const addresses = await resolver.resolve4(name)
   const hostAddresses = await resolver.resolve4(target).catch(() => [] as string[])

@@ -23,5 +23,6 @@ export {
   type MxRecord,
   normalizeName,
   type Resolver,
+  resolveAddresses,
   type SrvRecord,
 } from './types.ts'

@@ -80,3 +80,23 @@ function errorCode(err: unknown): string | undefined {
 export function normalizeName(name: string): string {
   return name.trim().toLowerCase().replace(/\.$/, '')
 }
+
+/**
+ * A host's IPv4 then IPv6 addresses (MX hosts, a smarthost, an MTA-STS policy host).
+ * `temporary` says a lookup failed for now, rather than finding nothing.
+ */
+export async function resolveAddresses(
+  resolver: Resolver,
+  name: string,
+): Promise<{ addresses: string[]; temporary?: string }> {
+  const addresses: string[] = []
+  let temporary: string | undefined
+  for (const lookup of [resolver.resolve4, resolver.resolve6]) {
+    try {
+      addresses.push(...(await lookup.call(resolver, name)))
+    } catch (err) {
+      if (!isNoRecordError(err)) temporary = (err as Error).message
+    }
+  }
+  return { addresses, ...(temporary ? { temporary } : {}) }
+}

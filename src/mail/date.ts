@@ -1,6 +1,11 @@
 // Date header parsing: rfc5322#section-3.3 date-time with the obsolete forms of section 4.3
 // (2- and 3-digit years, named zones), for JMAP sentAt (rfc8621#section-4.1.2.5 Date form).
 
+/** rfc5322 date-time in UTC, e.g. "Sun, 29 Nov 2026 03:04:05 +0000". */
+export function rfc5322Date(at: Date | number): string {
+  return (typeof at === 'number' ? new Date(at) : at).toUTCString().replace('GMT', '+0000')
+}
+
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 
 // rfc5322#section-4.3 obs-zone: UT/GMT, US zones; military letters count as unknown (-0000)

@@ -2,6 +2,9 @@
 // part, the machine-readable message/delivery-status, and the original message's header
 // (text/rfc822-headers). Sent from the null sender so that it can never cause another bounce.
 
+import { rfc5322Date } from './date.ts'
+import { headerSection } from './header.ts'
+
 export interface DsnRecipient {
   address: string
   action: 'failed' | 'delayed' | 'delivered'
@@ -32,20 +35,6 @@ export interface DsnInput {
 }
 
 const crlf = '\r\n'
-
-/** rfc5322 date-time in UTC, e.g. `Sun, 29 Nov 2026 03:04:05 +0000`. */
-export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace('GMT', '+0000')
-}
-
-/** The header section of a message (up to and including the blank line's first CRLF). */
-export function headerSection(raw: Uint8Array): Uint8Array {
-  const buf = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)
-  const crlf = buf.indexOf('\r\n\r\n')
-  if (crlf >= 0) return raw.subarray(0, crlf + 2)
-  const lf = buf.indexOf('\n\n')
-  return lf >= 0 ? raw.subarray(0, lf + 1) : raw
-}
 
 /** Removes what must not reach a header line: CR, LF and other controls. */
 function oneLine(text: string): string {

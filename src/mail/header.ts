@@ -47,6 +47,17 @@ export function findHeaderEnd(
   return { fieldsEnd: end, bodyStart: end, stopped: false }
 }
 
+/** Offset of the body of a message: just after the blank line ending its header; -1 without one. */
+export function bodyOffset(raw: Uint8Array): number {
+  const bounds = findHeaderEnd(asBuffer(raw), 0)
+  return bounds.fieldsEnd < bounds.bodyStart ? bounds.bodyStart : -1
+}
+
+/** The header fields of a message, without the blank line (the whole input when there is none). */
+export function headerSection(raw: Uint8Array): Uint8Array {
+  return raw.subarray(0, findHeaderEnd(asBuffer(raw), 0).fieldsEnd)
+}
+
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09
 }

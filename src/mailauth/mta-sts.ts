@@ -5,7 +5,7 @@
 import https from 'node:https'
 import { rootCertificates } from 'node:tls'
 import { parsePolicy, validateMx } from 'mailauth/lib/mta-sts'
-import { isNoRecordError, type Resolver } from '../dns/index.ts'
+import { isNoRecordError, type Resolver, resolveAddresses } from '../dns/index.ts'
 
 export interface MtaStsPolicy {
   id: string
@@ -63,16 +63,9 @@ export async function fetchPolicy(
   options: PolicyFetchOptions,
 ): Promise<MtaStsPolicy> {
   const host = `mta-sts.${domain}`
-  let addresses: string[] = []
-  for (const lookup of [options.resolver.resolve4, options.resolver.resolve6]) {
-    try {
-      addresses = await lookup.call(options.resolver, host)
-    } catch (err) {
-      if (!isNoRecordError(err))
-        throw new MtaStsError(`cannot resolve ${host}: ${(err as Error).message}`, 'sts-policy-fetch-error')
-    }
-    if (addresses.length > 0) break
-  }
+  const { addresses, temporary } = await resolveAddresses(options.resolver, host)
+  if (addresses.length === 0 && temporary)
+    throw new MtaStsError(`cannot resolve ${host}: ${temporary}`, 'sts-policy-fetch-error')
   const address = addresses[0]
   if (!address) throw new MtaStsError(`${host} has no address`, 'sts-policy-fetch-error')
   const text = await get(address, host, options)

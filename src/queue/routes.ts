@@ -1,7 +1,7 @@
 // Where mail for a domain goes (rfc5321 section 5.1): its MX hosts by preference (equal
 // preferences in random order), else the domain itself as an implicit MX; a null MX (rfc7505)
 // means the domain accepts no mail. Every lookup goes through src/dns.
-import { isNoRecordError, type Resolver } from '../dns/index.ts'
+import { isNoRecordError, type Resolver, resolveAddresses } from '../dns/index.ts'
 
 export interface MxHost {
   /** The MX host name (for TLS verification and MTA-STS matching). */
@@ -17,21 +17,13 @@ export type RouteResult =
 const maxHosts = 5
 const maxAddressesPerHost = 4
 
-/** A host's IPv4 then IPv6 addresses; `temporary` says a lookup failed rather than found nothing. */
+/** A host's addresses, at most a few (see {@link resolveAddresses}). */
 export async function addressesOf(
   name: string,
   resolver: Resolver,
 ): Promise<{ addresses: string[]; temporary?: string }> {
-  const found: string[] = []
-  let temporary: string | undefined
-  for (const lookup of [resolver.resolve4, resolver.resolve6]) {
-    try {
-      found.push(...(await lookup.call(resolver, name)))
-    } catch (err) {
-      if (!isNoRecordError(err)) temporary = (err as Error).message
-    }
-  }
-  return { addresses: found.slice(0, maxAddressesPerHost), ...(temporary ? { temporary } : {}) }
+  const found = await resolveAddresses(resolver, name)
+  return { ...found, addresses: found.addresses.slice(0, maxAddressesPerHost) }
 }
 
 function shuffleEqualPreferences<T extends { priority: number }>(records: T[], random: () => number): T[] {

@@ -5,8 +5,7 @@
 // message.
 import type { DkimSigningKey } from '../directory/dkim-keys.ts'
 import { parseAddressList } from '../mail/address.ts'
-import { headerSection } from '../mail/dsn.ts'
-import { splitHeaderFields } from '../mail/header.ts'
+import { headerSection, splitHeaderFields } from '../mail/header.ts'
 import type { DkimSignOptions } from '../mailauth/dkim-sign.ts'
 
 export type SigningKeysFor = (domain: string) => DkimSigningKey[]

@@ -279,10 +279,15 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
       }
       backfillAfter = (rows[rows.length - 1] as [number, number])[0]
       await writer.write(() => {
-        for (const [id, t] of texts) {
-          // Only for emails still there (one may have been destroyed while this batch was parsed).
-          if (sqlite.query('SELECT 1 FROM emails WHERE id = ?').values(id).length > 0) insertText(id, t)
-        }
+        // Only for emails still there (one may have been destroyed while this batch was parsed).
+        const present = new Set(
+          (
+            sqlite
+              .query('SELECT id FROM emails WHERE id IN (SELECT value FROM json_each(?))')
+              .values(JSON.stringify(texts.map(([id]) => id))) as [number][]
+          ).map(([id]) => id),
+        )
+        for (const [id, t] of texts) if (present.has(id)) insertText(id, t)
       })
       return rows.length
     },

@@ -3,10 +3,9 @@
 // criterion; nothing is parsed beyond the header lines (the body's text was extracted at delivery).
 import type { Db } from '../db/client.ts'
 import { decompress } from '../db/codec.ts'
-import { headerSection } from '../mail/dsn.ts'
+import { blobHeader, blobHeaderColumns } from '../store/blobs.ts'
 
 const utf8 = new TextDecoder()
-const encodingZstd = 1
 
 /** The mailbox's emails whose body text contains `needle` (already case-folded). */
 export function bodyMatches(db: Db, mailboxId: number, needle: string): number[] {
@@ -34,20 +33,17 @@ export function scanHeaders(
 ): number[] {
   const rows = db.$client
     .query(
-      `SELECT mm.email_id, CASE WHEN b.header_frame > 0 THEN substr(b.data, 1, b.header_frame) ELSE b.data END,
-              b.encoding
+      `SELECT mm.email_id, ${blobHeaderColumns}
          FROM mailbox_messages mm
          JOIN emails e ON e.id = mm.email_id
          JOIN blobs b ON b.id = e.blob_id
         WHERE mm.mailbox_id = ?`,
     )
-    .values(mailboxId) as [number, Uint8Array, number][]
+    .values(mailboxId) as [number, Uint8Array, number, number][]
   const out: number[] = []
-  for (const [id, data, encoding] of rows) {
+  for (const [id, data, encoding, headerFrame] of rows) {
     if (skip.has(id)) continue
-    // Two-frame blobs give just the header's frame; older ones the whole message.
-    const raw = encoding === encodingZstd ? decompress(data) : data
-    const header = headerSection(raw)
+    const header = blobHeader(data, encoding, headerFrame)
     if (test(Buffer.from(header.buffer, header.byteOffset, header.byteLength).toString('latin1')))
       out.push(id)
   }

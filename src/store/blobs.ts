@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts'
 import { compress, decompress } from '../db/codec.ts'
 import { blobs } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
+import { bodyOffset } from '../mail/header.ts'
 import type { Statements } from './statements.ts'
 
 const encodingZstd = 1
@@ -23,22 +24,13 @@ export interface PreparedBlob {
   headerFrame: number
 }
 
-/** Where the header ends (after its blank line), or -1 when there is no blank line. */
-export function headerEnd(data: Buffer): number {
-  // The first blank line of either kind: a message with bare LFs has its header end at "\n\n".
-  const crlf = data.indexOf('\r\n\r\n')
-  const lf = data.indexOf('\n\n')
-  if (lf >= 0 && (crlf < 0 || lf < crlf)) return lf + 2
-  return crlf >= 0 ? crlf + 4 : -1
-}
-
 /**
  * Hashes and compresses a message as two zstd frames, header then body: together they
  * decompress to the whole message, and the first alone to its header.
  */
 export function prepareBlob(data: Uint8Array): PreparedBlob {
   const buf = asBuffer(data)
-  const end = headerEnd(buf)
+  const end = bodyOffset(buf)
   if (end <= 0 || end >= buf.length) {
     return { hash: sha256Hex(data), size: data.length, packed: asBuffer(compress(data)), headerFrame: 0 }
   }
@@ -97,6 +89,22 @@ export function createBlobStore(db: Db, statements: Statements) {
 }
 
 export type BlobStore = ReturnType<typeof createBlobStore>
+
+/**
+ * A message's header (blank line included) from a blob row read as `substr(data, 1,
+ * header_frame)` when it has a header frame, else the whole data: only that frame is decompressed.
+ */
+export function blobHeader(data: Uint8Array, encoding: number, headerFrame: number): Uint8Array {
+  const bytes = encoding === encodingZstd ? decompress(data) : data
+  if (headerFrame > 0) return bytes
+  // One frame: a message without a body, or stored before blobs were split.
+  const end = bodyOffset(bytes)
+  return end < 0 ? bytes : bytes.subarray(0, end)
+}
+
+/** The SQL for a blob row's header bytes, for {@link blobHeader} (`b` is the blobs table). */
+export const blobHeaderColumns =
+  'CASE WHEN b.header_frame > 0 THEN substr(b.data, 1, b.header_frame) ELSE b.data END, b.encoding, b.header_frame'
 
 function asBuffer(u8: Uint8Array): Buffer {
   return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)

@@ -2,10 +2,9 @@
 // MODSEQ), the stored facts of emails, and the raw bytes.
 import { and, asc, count, eq, gt, inArray, type SQL, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { decompress } from '../db/codec.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
-import { type BlobStore, headerEnd } from './blobs.ts'
+import { type BlobStore, blobHeader, blobHeaderColumns } from './blobs.ts'
 import { deletedBit, seenBit } from './keywords.ts'
 
 export interface MailboxMessage {
@@ -233,17 +232,11 @@ export function createReader(db: Db, blobs: BlobStore) {
     messageHeader(accountId: number, emailId: number): Uint8Array | undefined {
       const row = db.$client
         .query(
-          `SELECT CASE WHEN b.header_frame > 0 THEN substr(b.data, 1, b.header_frame) ELSE b.data END,
-                  b.encoding, b.header_frame
-             FROM emails e JOIN blobs b ON b.id = e.blob_id WHERE e.account_id = ? AND e.id = ?`,
+          `SELECT ${blobHeaderColumns} FROM emails e JOIN blobs b ON b.id = e.blob_id
+            WHERE e.account_id = ? AND e.id = ?`,
         )
         .values(accountId, emailId)[0] as [Uint8Array, number, number] | undefined
-      if (!row) return undefined
-      const bytes = row[1] === 1 ? decompress(row[0]) : row[0]
-      if (row[2] > 0) return bytes
-      // One frame: a message without a body, or stored before blobs were split.
-      const end = headerEnd(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
-      return end < 0 ? bytes : bytes.subarray(0, end)
+      return row ? blobHeader(...row) : undefined
     },
 
     /** The raw message. */

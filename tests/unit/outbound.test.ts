@@ -2,7 +2,8 @@
 // backoff, DSN format, DKIM keys and rotation, MTA-STS record parsing.
 import { describe, expect, test } from 'bun:test'
 import { createMockResolver } from '../../src/dns/index.ts'
-import { buildDsn, headerSection } from '../../src/mail/dsn.ts'
+import { buildDsn } from '../../src/mail/dsn.ts'
+import { headerSection } from '../../src/mail/header.ts'
 import { lookupPolicyId, mxAllowed } from '../../src/mailauth/mta-sts.ts'
 import { resolveRoute } from '../../src/queue/routes.ts'
 import { nextAttemptAt } from '../../src/queue/schedule.ts'

@@ -1,6 +1,8 @@
 // POP3 status lines and multi-line responses (rfc1939#section-3) with the extended response
 // codes of rfc2449#section-8 and rfc3206. Pure: builds the bytes, never writes them.
 
+import { bodyOffset } from '../../mail/header.ts'
+
 /** Response codes we send, in square brackets after the status indicator (rfc2449#section-8). */
 export type ResponseCode =
   /** rfc2449#section-8.1.2: the maildrop is locked by another session. */
@@ -138,13 +140,6 @@ export function topOfMessage(message: Uint8Array, lines: number): Uint8Array {
 
 /** Offset just after the blank line that ends the header; the message length when there is none. */
 function headerEnd(message: Uint8Array): number {
-  // The header may be empty: the message starts with the blank line.
-  if (message[0] === lf) return 1
-  if (message[0] === cr && message[1] === lf) return 2
-  for (let i = message.indexOf(lf); i !== -1; i = message.indexOf(lf, i + 1)) {
-    const next = message[i + 1]
-    if (next === lf) return i + 2
-    if (next === cr && message[i + 2] === lf) return i + 3
-  }
-  return message.length
+  const end = bodyOffset(message)
+  return end < 0 ? message.length : end
 }

@@ -1,6 +1,8 @@
 // Trace headers added on arrival: Received (rfc5321#section-4.4) and, for submissions that lack
 // them, Message-ID and Date (rfc6409#section-8).
+
 import { randomId } from '../../lib/ids.ts'
+import { rfc5322Date } from '../../mail/date.ts'
 
 export interface TraceInfo {
   helo: string
@@ -13,11 +15,6 @@ export interface TraceInfo {
   /** Only for a single recipient: naming several would disclose Bcc recipients. */
   recipient?: string
   date: Date
-}
-
-/** rfc5322 date-time, e.g. "Sat, 28 Nov 2026 23:52:00 +0000". */
-export function rfc5322Date(d: Date): string {
-  return d.toUTCString().replace('GMT', '+0000')
 }
 
 export function receivedHeader(t: TraceInfo): string {
