@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { loadSpamAssassinCorpus } from '../tests/fixtures/mail/corpus.ts'
 import { freePorts, ProcessOutput, run } from '../tests/helpers/process.ts'
+import { processTree, read, statusKb, stopTree } from './lib/proc.ts'
 
 const USER = 'bench@bench.test'
 const PASSWORD = 'bench-password-1'
@@ -64,33 +65,7 @@ const cleanup = () => {
 // ---------------------------------------------------------------------------------------------
 // /proc
 
-const read = (path: string) => {
-  try {
-    return fs.readFileSync(path, 'utf8')
-  } catch {
-    return ''
-  }
-}
-function procStat(pid: number) {
-  const stat = read(`/proc/${pid}/stat`)
-  const [state = '', ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  return { state, ppid: Number(ppid) }
-}
-const alive = (pid: number) => /^[^ZX]/.test(procStat(pid).state)
-const statusKb = (pid: number, field: string) =>
-  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(read(`/proc/${pid}/status`))?.[1] ?? 0)
 const pssKb = (pid: number) => Number(/^Pss:\s+(\d+) kB/m.exec(read(`/proc/${pid}/smaps_rollup`))?.[1] ?? 0)
-
-function processTree(root: number): number[] {
-  const children = new Map<number, number[]>()
-  for (const pid of fs.readdirSync('/proc').map(Number).filter(Number.isInteger)) {
-    const { ppid } = procStat(pid)
-    if (alive(pid)) children.set(ppid, [...(children.get(ppid) ?? []), pid])
-  }
-  const out = [root]
-  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i] as number) ?? []))
-  return out.filter(alive)
-}
 
 /** Memory of a process tree in kB: VmRSS summed (shared pages counted in each) and PSS summed. */
 function memory(root: number): { rss: number; pss: number; procs: number } {
@@ -100,19 +75,6 @@ function memory(root: number): { rss: number; pss: number; procs: number } {
     pss: pids.reduce((n, p) => n + pssKb(p), 0),
     procs: pids.length,
   }
-}
-
-function stopTree(root: number, graceMs = 10_000): void {
-  const pids = processTree(root)
-  const signal = (pid: number, sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig)
-    } catch {}
-  }
-  signal(root, 'SIGTERM')
-  const deadline = Date.now() + graceMs
-  while (pids.some(alive) && Date.now() < deadline) Bun.sleepSync(50)
-  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL')
 }
 
 // ---------------------------------------------------------------------------------------------

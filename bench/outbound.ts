@@ -33,6 +33,22 @@ import { createEventBus } from '../src/events/bus.ts'
 import { createQueueStore } from '../src/queue/queue-store.ts'
 import { prepareBlob } from '../src/store/blobs.ts'
 import { createMailStore } from '../src/store/index.ts'
+import {
+  alive,
+  freePort,
+  listening,
+  read,
+  render,
+  run,
+  runOrThrow,
+  sampleRss,
+  statusKb,
+  stopTree,
+  tail,
+  treeCpuSeconds,
+  waitFor,
+  which,
+} from './lib/proc.ts'
 
 const MESSAGE_BYTES = 10 * 1024
 const DEFAULT_MESSAGES = 3000
@@ -41,6 +57,11 @@ const DEFAULT_CONCURRENCY = 20
 const ROUNDS = 2
 const TARGET_PER_SECOND = 300
 const SAMPLE_MS = 100
+const rssSampling = { tree: true, everyMs: SAMPLE_MS }
+/** Waits for a queue to fill or drain: longer and finer than the library's default. */
+const settling = { timeoutMs: 60_000, pollMs: 50 }
+/** A server with a full queue may take a while to stop. */
+const STOP_GRACE_MS = 15_000
 /** A round fails when the sink gets no new message for this long. */
 const STALL_MS = 30_000
 /** Connections that fill Postfix's queue over SMTP. */
@@ -54,128 +75,6 @@ const repoRoot = resolve(import.meta.dir, '..')
 const cleanups: Array<() => void> = []
 const cleanup = () => {
   for (const step of cleanups.splice(0).reverse()) step()
-}
-
-// ---------------------------------------------------------------------------------------------
-// Processes, read from /proc (as bench/smtp-inbound.ts does).
-
-/** A file's text, or '' if it is gone: processes come and go while we look. */
-function read(path: string): string {
-  try {
-    return fs.readFileSync(path, 'utf8')
-  } catch {
-    return ''
-  }
-}
-/** Fields of /proc/<pid>/stat after "pid (name)": [0] state, [1] ppid, [11..14] utime stime cutime cstime. */
-function statFields(pid: number): string[] {
-  const stat = read(`/proc/${pid}/stat`)
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-}
-const alive = (pid: number) => pid > 0 && /^[^ZX]/.test(statFields(pid)[0] ?? '') // zombies count as gone
-const statusKb = (pid: number, field: string) =>
-  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(read(`/proc/${pid}/status`))?.[1] ?? 0)
-
-/** The pids and all their live descendants. */
-function processTree(...roots: number[]): number[] {
-  const children = new Map<number, number[]>()
-  for (const pid of fs.readdirSync('/proc').map(Number).filter(Number.isInteger)) {
-    const [state = '', ppid] = statFields(pid)
-    if (/^[^ZX]/.test(state)) children.set(Number(ppid), [...(children.get(Number(ppid)) ?? []), pid])
-  }
-  const out = roots.filter((pid) => pid > 0)
-  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i] as number) ?? []))
-  return out.filter(alive)
-}
-
-const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
-/** CPU seconds used so far by a process tree, children it has reaped included. */
-function treeCpuSeconds(roots: number[]): number {
-  let ticks = 0
-  for (const pid of processTree(...roots)) {
-    const f = statFields(pid)
-    if (f.length < 15) continue // exited meanwhile: its parent has its time once it reaps it
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
-  }
-  return ticks / CLOCK_TICKS
-}
-
-/** SIGTERM the root of a process tree, wait up to `graceMs`, then SIGKILL whatever is left. */
-function stopTree(root: number, graceMs = 15_000): void {
-  const pids = processTree(root)
-  const signal = (pid: number, sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig)
-    } catch {} // already gone
-  }
-  signal(root, 'SIGTERM')
-  const deadline = Date.now() + graceMs
-  while (pids.some(alive) && Date.now() < deadline) Bun.sleepSync(50)
-  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL')
-}
-
-/** Samples VmRSS (MB) summed over the process trees every SAMPLE_MS until stopped; the largest. */
-function sampleRss(roots: () => number[]) {
-  let max = 0
-  const take = () => {
-    const kb = processTree(...roots()).reduce((sum, pid) => sum + statusKb(pid, 'VmRSS'), 0)
-    max = Math.max(max, kb / 1024)
-  }
-  take()
-  const timer = setInterval(take, SAMPLE_MS)
-  return {
-    stop(): number {
-      clearInterval(timer)
-      take()
-      return max
-    },
-  }
-}
-
-const usedPorts = new Set<number>()
-/** A free loopback port, never the same one twice. */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  probe.stop(true)
-  if (usedPorts.has(probe.port)) return freePort()
-  usedPorts.add(probe.port)
-  return probe.port
-}
-
-/** True when something listens on 127.0.0.1:port (read from /proc: no connection is made). */
-function listening(port: number): boolean {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
-  const rows = read('/proc/net/tcp').split('\n')
-  return rows.map((row) => row.trim().split(/\s+/)).some((cols) => cols[1] === local && cols[3] === '0A')
-}
-
-/** Polls `ok` until true; after `timeoutMs`, fails with the tail of the server's log. */
-async function waitFor(what: string, log: string, ok: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
-  const start = performance.now()
-  while (!(await ok())) {
-    if (performance.now() - start > timeoutMs)
-      throw new Error(`${what}: not done in ${timeoutMs / 1000} s; log:\n${tail(log)}`)
-    await Bun.sleep(50)
-  }
-}
-
-/** Writes bench/reference/<template> to `dest` with its @KEY@ placeholders filled in. */
-function render(template: string, dest: string, vars: Record<string, string | number>): void {
-  const text = fs.readFileSync(join(import.meta.dir, 'reference', template), 'utf8')
-  const filled = text.replaceAll(/@(\w+)@/g, (_, key: string) => {
-    if (!(key in vars)) throw new Error(`${template}: no value for @${key}@`)
-    return `${vars[key]}`
-  })
-  fs.writeFileSync(dest, filled)
-}
-
-const tail = (path: string) => read(path).trimEnd().split('\n').slice(-15).join('\n')
-const which = (bin: string) => Bun.which(bin, { PATH: `${process.env.PATH}:/usr/sbin:/sbin` })
-const run = (cmd: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) =>
-  Bun.spawnSync(cmd, { stdout: 'pipe', stderr: 'pipe', ...opts })
-function runOrThrow(cmd: string[]): void {
-  const r = run(cmd)
-  if (!r.success) throw new Error(`${cmd.join(' ')} failed:\n${r.stdout}${r.stderr}`)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -538,7 +437,7 @@ async function posternRound(ctx: Context, round: number, n: number): Promise<Rou
   })
   let running = true
   const stop = () => {
-    if (running) stopTree(child.pid)
+    if (running) stopTree(child.pid, STOP_GRACE_MS)
     running = false
   }
   cleanups.push(stop)
@@ -546,7 +445,7 @@ async function posternRound(ctx: Context, round: number, n: number): Promise<Rou
   reception.onFirstConnection = () => {
     cpuAtFirst = treeCpuSeconds([child.pid])
   }
-  const rss = sampleRss(() => [child.pid])
+  const rss = sampleRss(() => [child.pid], rssSampling)
   try {
     await waitReceived(reception, () => {
       if (!alive(child.pid)) throw new Error(`postern exited; its log:\n${tail(log)}`)
@@ -555,7 +454,7 @@ async function posternRound(ctx: Context, round: number, n: number): Promise<Rou
     const hwm = statusKb(child.pid, 'VmHWM') / 1024
     const db = new Database(join(dataDir, 'postern.sqlite'), { readonly: true })
     const left = db.query('SELECT count(*) AS n FROM queued_messages')
-    await waitFor('postern: queue empty', log, () => (left.get() as { n: number }).n === 0)
+    await waitFor('postern: queue empty', log, () => (left.get() as { n: number }).n === 0, settling)
     db.close()
     const drainMs = performance.now() - (reception.doneAt as number)
     const problems = read(log)
@@ -572,7 +471,7 @@ async function posternRound(ctx: Context, round: number, n: number): Promise<Rou
       ms: (reception.doneAt as number) - (reception.firstAt as number),
       cpuSeconds,
       sinkCpuSeconds: reception.sinkCpuSeconds,
-      rssMax: Math.max(rss.stop(), hwm),
+      rssMax: Math.max(rss.stop().max, hwm),
       connections: reception.connections,
       signed: reception.signed,
       signatures: reception.signatures,
@@ -663,21 +562,26 @@ async function postfixRound(ctx: Context, round: number, n: number): Promise<Rou
   const masterPid = () => Number(read(join(pf, 'queue/pid/master.pid')).trim())
   let running = true
   const stop = () => {
-    if (running && masterPid() > 0) stopTree(masterPid())
+    if (running && masterPid() > 0) stopTree(masterPid(), STOP_GRACE_MS)
     running = false
   }
   cleanups.push(stop)
   runOrThrow([postfixBin, '-c', conf, 'check'])
   runOrThrow([postfixBin, '-c', conf, 'start'])
-  const rss = sampleRss(() => [masterPid()])
+  const rss = sampleRss(() => [masterPid()], rssSampling)
   try {
-    await waitFor('postfix smtpd', log, () => listening(port))
+    await waitFor('postfix smtpd', log, () => listening(port), settling)
     const tag = roundTag('f', round)
     const fill0 = performance.now()
     await fillOverSmtp(port, tag, n)
     // With the smtp transport deferred, qmgr moves every message to the deferred queue.
     const queue = (name: string) => queueFiles(join(pf, 'queue', name))
-    await waitFor('postfix: all deferred', log, () => queue('deferred') === n && queue('active') === 0)
+    await waitFor(
+      'postfix: all deferred',
+      log,
+      () => queue('deferred') === n && queue('active') === 0,
+      settling,
+    )
     const fillMs = performance.now() - fill0
     const reception = ctx.sink.expect(tag, n)
     let cpuAtFirst = 0
@@ -693,7 +597,7 @@ async function postfixRound(ctx: Context, round: number, n: number): Promise<Rou
     })
     const cpuSeconds = treeCpuSeconds([masterPid()]) - cpuAtFirst
     const empty = () => ['incoming', 'active', 'deferred', 'hold'].every((q) => queue(q) === 0)
-    await waitFor('postfix: queue empty', log, empty)
+    await waitFor('postfix: queue empty', log, empty, settling)
     const drainMs = performance.now() - (reception.doneAt as number)
     const problems = read(log)
       .split('\n')
@@ -707,7 +611,7 @@ async function postfixRound(ctx: Context, round: number, n: number): Promise<Rou
       ms: (reception.doneAt as number) - (reception.firstAt as number),
       cpuSeconds,
       sinkCpuSeconds: reception.sinkCpuSeconds,
-      rssMax: rss.stop(),
+      rssMax: rss.stop().max,
       connections: reception.connections,
       signed: reception.signed,
       signatures: reception.signatures,

@@ -19,6 +19,20 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { zstdDecompressSync } from 'node:zlib'
 import { serviceNames } from '../src/config/config.ts'
+import {
+  alive,
+  freePort,
+  listening,
+  read,
+  render,
+  run,
+  sampleRss,
+  stopTree,
+  tail,
+  treeCpuSeconds,
+  waitFor,
+  which,
+} from './lib/proc.ts'
 
 const CONNECTIONS = 8
 const MESSAGE_BYTES = 10 * 1024
@@ -45,132 +59,6 @@ const cleanups: Array<() => void> = []
 const cleanup = () => {
   for (const step of cleanups.splice(0).reverse()) step()
 }
-
-// ---------------------------------------------------------------------------------------------
-// Processes, read from /proc (as bench/idle-memory.ts does).
-
-/** A file's text, or '' if it is gone: processes come and go while we look. */
-function read(path: string): string {
-  try {
-    return fs.readFileSync(path, 'utf8')
-  } catch {
-    return ''
-  }
-}
-/** Fields of /proc/<pid>/stat after "pid (name)": [0] state, [1] ppid, [11..14] utime stime cutime cstime. */
-function statFields(pid: number): string[] {
-  const stat = read(`/proc/${pid}/stat`)
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-}
-const alive = (pid: number) => /^[^ZX]/.test(statFields(pid)[0] ?? '') // zombies count as gone
-const statusKb = (pid: number, field: string) =>
-  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(read(`/proc/${pid}/status`))?.[1] ?? 0)
-
-/** The pids and all their live descendants. */
-function processTree(...roots: number[]): number[] {
-  const children = new Map<number, number[]>()
-  for (const pid of fs.readdirSync('/proc').map(Number).filter(Number.isInteger)) {
-    const [state = '', ppid] = statFields(pid)
-    if (/^[^ZX]/.test(state)) children.set(Number(ppid), [...(children.get(Number(ppid)) ?? []), pid])
-  }
-  const out = roots.filter((pid) => pid > 0)
-  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i] as number) ?? []))
-  return out.filter(alive)
-}
-
-const CLOCK_TICKS = Number(Bun.spawnSync(['getconf', 'CLK_TCK']).stdout.toString().trim()) || 100
-/**
- * CPU seconds used so far by a process tree: each live process's own time plus that of the
- * children it has reaped (so Postfix's short-lived workers are still counted once they exit).
- */
-function treeCpuSeconds(roots: number[]): number {
-  let ticks = 0
-  for (const pid of processTree(...roots)) {
-    const f = statFields(pid)
-    if (f.length < 15) continue // exited meanwhile: its parent has its time once it reaps it
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])
-  }
-  return ticks / CLOCK_TICKS
-}
-
-/** SIGTERM the root of a process tree, wait up to `graceMs`, then SIGKILL whatever is left. */
-function stopTree(root: number, graceMs = 10_000): void {
-  const pids = processTree(root)
-  const signal = (pid: number, sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig)
-    } catch {} // already gone
-  }
-  signal(root, 'SIGTERM')
-  const deadline = Date.now() + graceMs
-  while (pids.some(alive) && Date.now() < deadline) Bun.sleepSync(50)
-  for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL')
-}
-
-/**
- * Samples VmRSS (MB) every SAMPLE_MS until stopped: of the pids alone, or summed over their
- * process trees (`tree`, for the multi-process reference).
- */
-function sampleRss(roots: () => number[], tree: boolean) {
-  const samples: number[] = []
-  const take = () => {
-    const pids = tree ? processTree(...roots()) : roots().filter(alive)
-    const kb = pids.reduce((sum, pid) => sum + statusKb(pid, 'VmRSS'), 0)
-    if (kb > 0) samples.push(kb / 1024)
-  }
-  take()
-  const timer = setInterval(take, SAMPLE_MS)
-  return {
-    stop() {
-      clearInterval(timer)
-      take()
-      return { first: samples[0] ?? 0, max: Math.max(...samples), last: samples.at(-1) ?? 0 }
-    },
-  }
-}
-
-const usedPorts = new Set<number>()
-/** A free loopback port, never the same one twice. */
-function freePort(): number {
-  const probe = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } })
-  probe.stop(true)
-  if (usedPorts.has(probe.port)) return freePort()
-  usedPorts.add(probe.port)
-  return probe.port
-}
-
-/** True when something listens on 127.0.0.1:port (read from /proc: no connection is made). */
-function listening(port: number): boolean {
-  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`
-  const rows = read('/proc/net/tcp').split('\n')
-  return rows.map((row) => row.trim().split(/\s+/)).some((cols) => cols[1] === local && cols[3] === '0A')
-}
-
-/** Polls `ok` until true; after `timeoutMs`, fails with the tail of the server's log. */
-async function waitFor(what: string, log: string, ok: () => boolean | Promise<boolean>, timeoutMs = 30_000) {
-  const start = performance.now()
-  while (!(await ok())) {
-    if (performance.now() - start > timeoutMs)
-      throw new Error(`${what}: not ready in ${timeoutMs / 1000} s; log:\n${tail(log)}`)
-    await Bun.sleep(100)
-  }
-  return performance.now() - start
-}
-
-/** Writes bench/reference/<template> to `dest` with its @KEY@ placeholders filled in. */
-function render(template: string, dest: string, vars: Record<string, string | number>): void {
-  const text = fs.readFileSync(join(import.meta.dir, 'reference', template), 'utf8')
-  const filled = text.replaceAll(/@(\w+)@/g, (_, key: string) => {
-    if (!(key in vars)) throw new Error(`${template}: no value for @${key}@`)
-    return `${vars[key]}`
-  })
-  fs.writeFileSync(dest, filled)
-}
-
-const tail = (path: string) => read(path).trimEnd().split('\n').slice(-15).join('\n')
-const which = (bin: string) => Bun.which(bin, { PATH: `${process.env.PATH}:/usr/sbin:/sbin` })
-const run = (cmd: string[], opts: { cwd?: string; env?: Record<string, string | undefined> } = {}) =>
-  Bun.spawnSync(cmd, { stdout: 'pipe', stderr: 'pipe', ...opts })
 
 // ---------------------------------------------------------------------------------------------
 // The messages: a 10 KB text/plain message, body generated once; each message gets its own
@@ -638,7 +526,7 @@ async function waitStored(target: Target, want: number): Promise<number | undefi
 
 /** Starts sampling the target's memory and sends the warm-up messages. */
 async function warmUp(target: Target, tree: boolean): Promise<Tally> {
-  const rss = sampleRss(target.pids, tree)
+  const rss = sampleRss(target.pids, { tree, everyMs: SAMPLE_MS })
   const warm = await sendLoad(target.port, WARMUP_PER_CONNECTION, 0)
   if (warm.errors.length > 0 || warm.acknowledged !== warm.sent)
     throw new Error(`${target.name}: warm-up failed: ${[...warm.errors, ...warm.refusals].join('; ')}`)
