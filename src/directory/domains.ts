@@ -14,13 +14,16 @@ export interface DomainInfo {
 }
 
 export function createDomains(db: Db, clock: Clock) {
+  // Drizzle writes a column of the query's only table unqualified, and inside these subqueries a
+  // bare "id" is the subquery table's own: the outer domain's id must be named with its table.
+  const domainId = sql`${domains}.${sql.identifier(domains.id.name)}`
   const summary = () =>
     db
       .select({
         name: domains.name,
         createdAt: domains.createdAt,
-        accountCount: sql<number>`(SELECT count(*) FROM ${accounts} WHERE ${accounts.domainId} = ${domains.id})`,
-        aliasCount: sql<number>`(SELECT count(*) FROM ${addresses} WHERE ${addresses.domainId} = ${domains.id} AND ${addresses.kind} = 'alias')`,
+        accountCount: sql<number>`(SELECT count(*) FROM ${accounts} WHERE ${accounts.domainId} = ${domainId})`,
+        aliasCount: sql<number>`(SELECT count(*) FROM ${addresses} WHERE ${addresses.domainId} = ${domainId} AND ${addresses.kind} = 'alias')`,
       })
       .from(domains)
   const info = (row: { id: number }): DomainInfo => {

@@ -49,6 +49,22 @@ describe('domains', () => {
     expectStoreError(() => t.directory.domains.remove('example.org'), 'notPossible', /still has 1/)
     expect(t.directory.domains.get('example.org').accountCount).toBe(1)
   })
+
+  test('accountCount and aliasCount count what each domain has', async () => {
+    const { domains, accounts, aliases } = t.directory
+    domains.add('example.org')
+    domains.add('other.example')
+    for (const local of ['a', 'b', 'c'])
+      await accounts.add({ email: `${local}@example.org`, password: 'password1' })
+    await accounts.add({ email: 'd@other.example', password: 'password1' })
+    aliases.add('info@example.org', 'a@example.org')
+    aliases.add('sales@example.org', 'b@example.org')
+    const counts = domains.list().map((d) => [d.name, d.accountCount, d.aliasCount])
+    expect(counts).toEqual([
+      ['example.org', 3, 2],
+      ['other.example', 1, 0],
+    ])
+  })
 })
 
 describe('accounts', () => {
