@@ -13,7 +13,8 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { loadSpamAssassinCorpus } from '../tests/fixtures/mail/corpus.ts'
-import { freePorts, ProcessOutput, run } from '../tests/helpers/process.ts'
+import { dovecotConfig } from '../tests/helpers/dovecot.ts'
+import { freePorts, ProcessOutput, run, waitForPort } from '../tests/helpers/process.ts'
 import { processTree, read, statusKb, stopTree } from './lib/proc.ts'
 
 const USER = 'bench@bench.test'
@@ -262,23 +263,6 @@ function writeMbox(path: string, raws: Uint8Array[]): void {
   fs.closeSync(fd)
 }
 
-async function waitForPort(port: number, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1')
-      s.once('connect', () => {
-        s.destroy()
-        r(true)
-      })
-      s.once('error', () => r(false))
-    })
-    if (ok) return
-    if (Date.now() > end) throw new Error(`nothing listens on 127.0.0.1:${port}`)
-    await Bun.sleep(100)
-  }
-}
-
 interface Target {
   name: string
   port: number
@@ -336,26 +320,8 @@ async function startPostern(tmp: string, raws: Uint8Array[]): Promise<Target> {
   return { name: 'postern', port: imap, pid: child.pid }
 }
 
-function dovecotConfig(dir: string, port: number, owner: { name: string; uid: number; gid: number }) {
-  return `# throw-away benchmark config written by bench/imap.ts
-base_dir = ${dir}/run
-state_dir = ${dir}/state
-log_path = ${dir}/dovecot.log
-info_log_path = ${dir}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-default_internal_user = ${owner.name}
-default_internal_group = ${owner.name}
-default_login_user = ${owner.name}
-first_valid_uid = 1
-first_valid_gid = 1
-mail_location = ${args.dovecotFormat === 'maildir' ? `maildir:${dir}/Maildir` : `sdbox:${dir}/sdbox`}
-mail_uid = ${owner.uid}
-mail_gid = ${owner.gid}
-default_process_limit = 5000
+/** Limits high enough for the mixed and IDLE runs' connection counts. */
+const IMAP_BENCH_SETTINGS = `default_process_limit = 5000
 default_client_limit = 20000
 default_vsz_limit = 1G
 protocol imap {
@@ -364,33 +330,9 @@ protocol imap {
 # With more IDLE sessions than inotify instances (fs.inotify.max_user_instances, 128 by default)
 # Dovecot falls back to polling; poll every second so that the wake-up check is fair to it.
 mailbox_idle_check_interval = 1 secs
-service imap-login {
-  inet_listener imap {
-    address = 127.0.0.1
-    port = ${port}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-  chroot =
-  process_limit = 5000
-}
 service imap {
   process_limit = 5000
-}
-service anvil {
-  chroot =
-}
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN ${dir}/passwd
-}
-userdb {
-  driver = static
-  args = uid=${owner.uid} gid=${owner.gid} home=${dir}/home
-}
-`
-}
+}`
 
 async function startDovecot(tmp: string, raws: Uint8Array[]): Promise<Target | undefined> {
   if (!fs.existsSync(dovecotBin) || !fs.existsSync(imapBin)) {
@@ -415,7 +357,19 @@ async function startDovecot(tmp: string, raws: Uint8Array[]): Promise<Target | u
     run(['chown', '-R', `${owner.uid}:${owner.gid}`, join(dir, sub)])
   const [port = 0] = await freePorts(1)
   const conf = join(dir, 'dovecot.conf')
-  fs.writeFileSync(conf, dovecotConfig(dir, port, owner))
+  fs.writeFileSync(
+    conf,
+    dovecotConfig({
+      writtenBy: 'bench/imap.ts',
+      dir,
+      port,
+      owner,
+      protocol: 'imap',
+      mailLocation: args.dovecotFormat === 'maildir' ? `maildir:${dir}/Maildir` : `sdbox:${dir}/sdbox`,
+      settings: IMAP_BENCH_SETTINGS,
+      loginService: '  process_limit = 5000',
+    }),
+  )
   if (args.dovecotFormat === 'sdbox') {
     // Dovecot's own format (flags in its index, not in file names): the Maildir is imported into it.
     fs.mkdirSync(join(dir, 'sdbox'))
@@ -435,7 +389,7 @@ async function startDovecot(tmp: string, raws: Uint8Array[]): Promise<Target | u
     stderr: 'pipe',
   })
   cleanups.push(() => stopTree(child.pid))
-  await waitForPort(port)
+  await waitForPort(port, 60_000)
   return { name: 'dovecot', port, pid: child.pid }
 }
 

@@ -9,7 +9,8 @@ import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { loadSpamAssassinCorpus } from '../tests/fixtures/mail/corpus.ts'
-import { freePorts, ProcessOutput, run } from '../tests/helpers/process.ts'
+import { dovecotConfig } from '../tests/helpers/dovecot.ts'
+import { freePorts, ProcessOutput, run, waitForPort } from '../tests/helpers/process.ts'
 
 const COUNT = Number(process.argv[2] ?? 5000)
 const ROUNDS = 3 // timed sessions per server and mode; the median is reported
@@ -159,23 +160,6 @@ async function retrieveAll(port: number, pipelined: boolean): Promise<Timing> {
   return { seconds, octets }
 }
 
-async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const ok = await new Promise<boolean>((r) => {
-      const s = net.connect(port, '127.0.0.1')
-      s.once('connect', () => {
-        s.destroy()
-        r(true)
-      })
-      s.once('error', () => r(false))
-    })
-    if (ok) return
-    if (Date.now() > end) throw new Error(`nothing listens on 127.0.0.1:${port}`)
-    await Bun.sleep(100)
-  }
-}
-
 async function startPostern(tmp: string, raws: Uint8Array[]): Promise<number> {
   const [pop3 = 0, http = 0] = await freePorts(2)
   const env: Record<string, string> = {
@@ -218,50 +202,6 @@ async function startPostern(tmp: string, raws: Uint8Array[]): Promise<number> {
   return pop3
 }
 
-function dovecotConfig(dir: string, port: number, owner: { name: string; uid: number; gid: number }) {
-  return `# throw-away benchmark config written by bench/pop3-retr.ts
-base_dir = ${dir}/run
-state_dir = ${dir}/state
-log_path = ${dir}/dovecot.log
-info_log_path = ${dir}/dovecot.log
-protocols = pop3
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain
-default_internal_user = ${owner.name}
-default_internal_group = ${owner.name}
-default_login_user = ${owner.name}
-first_valid_uid = 1
-first_valid_gid = 1
-mail_location = maildir:${dir}/Maildir
-mail_uid = ${owner.uid}
-mail_gid = ${owner.gid}
-pop3_uidl_format = %08Xu%08Xv
-service pop3-login {
-  inet_listener pop3 {
-    address = 127.0.0.1
-    port = ${port}
-  }
-  inet_listener pop3s {
-    port = 0
-  }
-  chroot =
-}
-service anvil {
-  chroot =
-}
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN ${dir}/passwd
-}
-userdb {
-  driver = static
-  args = uid=${owner.uid} gid=${owner.gid} home=${dir}/home
-}
-`
-}
-
 async function startDovecot(tmp: string, raws: Uint8Array[]): Promise<number | undefined> {
   if (!fs.existsSync(dovecotBin) || !fs.existsSync(pop3Bin)) {
     console.log('dovecot-pop3d is not installed (apt-get install dovecot-pop3d): reporting Postern alone')
@@ -284,10 +224,14 @@ async function startDovecot(tmp: string, raws: Uint8Array[]): Promise<number | u
     run(['chown', '-R', `${owner.uid}:${owner.gid}`, join(dir, sub)])
   const [port = 0] = await freePorts(1)
   const conf = join(dir, 'dovecot.conf')
-  fs.writeFileSync(conf, dovecotConfig(dir, port, owner))
+  const settings = 'pop3_uidl_format = %08Xu%08Xv'
+  fs.writeFileSync(
+    conf,
+    dovecotConfig({ writtenBy: 'bench/pop3-retr.ts', dir, port, owner, protocol: 'pop3', settings }),
+  )
   const child = Bun.spawn([dovecotBin, '-F', '-c', conf], { stdout: 'pipe', stderr: 'pipe' })
   cleanups.push(() => child.kill('SIGTERM'))
-  await waitForPort(port)
+  await waitForPort(port, 30_000)
   return port
 }
 

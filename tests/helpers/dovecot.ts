@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } 
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { freePorts, run } from './process.ts'
+import { freePorts, run, waitForPort } from './process.ts'
 
 /** A running Dovecot with one user whose Maildir a test may fill before logging in. */
 export interface Dovecot {
@@ -38,7 +38,7 @@ export function ensureDovecotInstalled(): void {
 }
 
 /** Uid/gid that the mail processes run as: the package's `dovecot` user when present. */
-function mailUser(): { name: string; uid: number; gid: number } {
+function mailUser(): MailUser {
   for (const name of ['dovecot', 'nobody']) {
     const uid = run(['id', '-u', name])
     const gid = run(['id', '-g', name])
@@ -49,13 +49,35 @@ function mailUser(): { name: string; uid: number; gid: number } {
   throw new Error('no unprivileged user for Dovecot mail processes')
 }
 
-function config(dir: string, port: number, owner: { name: string; uid: number; gid: number }): string {
-  return `# throw-away test config written by tests/helpers/dovecot.ts
+/** The user Dovecot's processes run as. */
+export interface MailUser {
+  name: string
+  uid: number
+  gid: number
+}
+
+/**
+ * A throw-away Dovecot config: one service (`protocol`) on 127.0.0.1:port without TLS, plain
+ * passwords from `<dir>/passwd`, everything else under `dir`. `settings` is added at the top level
+ * and `loginService` inside the login service's block.
+ */
+export function dovecotConfig(o: {
+  writtenBy: string
+  dir: string
+  port: number
+  owner: MailUser
+  protocol: 'imap' | 'pop3'
+  mailLocation?: string
+  settings?: string
+  loginService?: string
+}): string {
+  const { dir, owner, protocol } = o
+  return `# throw-away config written by ${o.writtenBy}
 base_dir = ${dir}/run
 state_dir = ${dir}/state
 log_path = ${dir}/dovecot.log
 info_log_path = ${dir}/dovecot.log
-protocols = imap
+protocols = ${protocol}
 listen = 127.0.0.1
 ssl = no
 disable_plaintext_auth = no
@@ -65,25 +87,22 @@ default_internal_group = ${owner.name}
 default_login_user = ${owner.name}
 first_valid_uid = 1
 first_valid_gid = 1
-mail_location = maildir:${dir}/Maildir
+mail_location = ${o.mailLocation ?? `maildir:${dir}/Maildir`}
 mail_uid = ${owner.uid}
 mail_gid = ${owner.gid}
-protocol imap {
-  mail_max_userip_connections = 50
-}
-service imap-login {
-  inet_listener imap {
+${o.settings ?? ''}
+service ${protocol}-login {
+  inet_listener ${protocol} {
     address = 127.0.0.1
-    port = ${port}
+    port = ${o.port}
   }
-  inet_listener imaps {
+  inet_listener ${protocol}s {
     port = 0
   }
+  chroot =
+${o.loginService ?? ''}
 }
 service anvil {
-  chroot =
-}
-service imap-login {
   chroot =
 }
 passdb {
@@ -95,23 +114,6 @@ userdb {
   args = uid=${owner.uid} gid=${owner.gid} home=${dir}/home
 }
 `
-}
-
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect(port, '127.0.0.1')
-      s.once('connect', () => {
-        s.destroy()
-        resolve(true)
-      })
-      s.once('error', () => resolve(false))
-    })
-    if (ok) return
-    if (Date.now() > end) throw new Error(`dovecot did not listen on 127.0.0.1:${port}`)
-    await Bun.sleep(50)
-  }
 }
 
 /**
@@ -133,7 +135,11 @@ export async function startDovecot(fill?: (maildir: string) => void | Promise<vo
   const [port] = await freePorts(1)
   if (port === undefined) throw new Error('no free port')
   const configFile = join(dir, 'dovecot.conf')
-  writeFileSync(configFile, config(dir, port, owner))
+  const settings = 'protocol imap {\n  mail_max_userip_connections = 50\n}'
+  writeFileSync(
+    configFile,
+    dovecotConfig({ writtenBy: 'tests/helpers/dovecot.ts', dir, port, owner, protocol: 'imap', settings }),
+  )
   if (fill) await fill(maildir)
   for (const sub of ['Maildir', 'home', 'state']) {
     run(['chown', '-R', `${owner.uid}:${owner.gid}`, join(dir, sub)])
@@ -141,7 +147,7 @@ export async function startDovecot(fill?: (maildir: string) => void | Promise<vo
   const proc = Bun.spawn([dovecotBinary, '-F', '-c', configFile], { stdout: 'pipe', stderr: 'pipe' })
   const logFile = join(dir, 'dovecot.log')
   try {
-    await waitForPort(port, 15_000)
+    await waitForPort(port, 15_000, 50)
   } catch (e) {
     proc.kill()
     const log = existsSync(logFile) ? await Bun.file(logFile).text() : ''

@@ -21,6 +21,24 @@ export async function freePorts(n: number): Promise<number[]> {
   return ports
 }
 
+/** Resolves once a TCP connection to 127.0.0.1:port succeeds; throws after `timeoutMs`. */
+export async function waitForPort(port: number, timeoutMs: number, pollMs = 100): Promise<void> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, '127.0.0.1')
+      s.once('connect', () => {
+        s.destroy()
+        resolve(true)
+      })
+      s.once('error', () => resolve(false))
+    })
+    if (ok) return
+    if (Date.now() > end) throw new Error(`nothing listens on 127.0.0.1:${port}`)
+    await Bun.sleep(pollMs)
+  }
+}
+
 /** Collects a process's stderr and stdout and lets a test wait for a line matching a pattern. */
 export class ProcessOutput {
   text = ''
