@@ -34,6 +34,8 @@ export interface SocketConnectionOptions
 
 /** Time allowed for the peer to close its side after we did, before the socket is destroyed. */
 const lingerMs = 2000
+/** Small writes made in one turn of the event loop go out as one socket write up to this size. */
+const coalesceBytes = 64 * 1024
 
 /** A socket-backed {@link Connection}. The listener creates these; protocols see only the interface. */
 export class SocketConnection extends BaseConnection {
@@ -52,6 +54,13 @@ export class SocketConnection extends BaseConnection {
   readonly #queue: Uint8Array[] = []
   #blocked = false
   #holdOutput = false
+  /**
+   * Writes of this turn of the event loop, sent together at its end: a command's untagged
+   * responses and completion cost one socket write (and one TLS record), not one each.
+   */
+  #coalesced: Uint8Array[] = []
+  #coalescedBytes = 0
+  #coalesceScheduled = false
   #inFlight = 0
   readonly #flushWaiters: (() => void)[] = []
   #gone = false
@@ -127,6 +136,37 @@ export class SocketConnection extends BaseConnection {
 
   /** Bytes as they go on the wire (after compression, before TLS). */
   #writeWire(bytes: Uint8Array): void {
+    if (this.#blocked || this.#holdOutput || this.#queue.length > 0) {
+      this.#queue.push(bytes)
+      return
+    }
+    if (bytes.length >= coalesceBytes) {
+      this.#sendCoalesced()
+      this.#send(bytes)
+      return
+    }
+    this.#coalesced.push(bytes)
+    this.#coalescedBytes += bytes.length
+    if (this.#coalescedBytes >= coalesceBytes) this.#sendCoalesced()
+    else if (!this.#coalesceScheduled) {
+      this.#coalesceScheduled = true
+      setImmediate(this.#sendCoalescedLater)
+    }
+  }
+
+  readonly #sendCoalescedLater = () => {
+    this.#coalesceScheduled = false
+    this.#sendCoalesced()
+  }
+
+  /** Hands the writes gathered in this turn to the socket (or to the queue, in order). */
+  #sendCoalesced(): void {
+    const parts = this.#coalesced
+    if (parts.length === 0) return
+    this.#coalesced = []
+    this.#coalescedBytes = 0
+    const bytes = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts)
+    if (this.#gone) return
     if (this.#blocked || this.#holdOutput || this.#queue.length > 0) this.#queue.push(bytes)
     else this.#send(bytes)
   }
@@ -342,7 +382,12 @@ export class SocketConnection extends BaseConnection {
   }
 
   #outputIdle(): boolean {
-    return this.#inFlight === 0 && this.#queue.length === 0 && this.#deflating === 0
+    return (
+      this.#inFlight === 0 &&
+      this.#queue.length === 0 &&
+      this.#coalesced.length === 0 &&
+      this.#deflating === 0
+    )
   }
 
   #settleFlush(): void {
@@ -379,6 +424,8 @@ export class SocketConnection extends BaseConnection {
     if (this.#gone) return
     this.#gone = true
     this.#queue.length = 0
+    this.#coalesced = []
+    this.#coalescedBytes = 0
     this.#deflate?.destroy()
     this.#inflate?.destroy()
     this.#deflating = 0

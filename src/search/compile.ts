@@ -128,9 +128,10 @@ export function compile(q: Query, ctx: CompileContext): string {
     case 'not':
       return `NOT (${compile(q.of, ctx)})`
     case 'keyword': {
-      ctx.needsEmails = true
+      // System flags are copied onto the mailbox row: no email row is read for them.
       const bit = systemKeywords[q.keyword as keyof typeof systemKeywords]
-      if (bit !== undefined) return `(e.flags & ${bit}) != 0`
+      if (bit !== undefined) return `(mm.flags & ${bit}) != 0`
+      ctx.needsEmails = true
       // keywords is a JSON array of names that cannot contain '"' or '\' (store/keywords.ts)
       ctx.params.push(JSON.stringify(q.keyword))
       return 'instr(e.keywords, ?) > 0'

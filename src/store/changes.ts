@@ -2,7 +2,7 @@
 // (rfc7162) queries, and pruning old history.
 import { and, asc, eq, gt, lte } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { changes, mailAccounts, mailboxMessages, vanished } from '../db/schema/index.ts'
+import { changes, mailAccounts } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import type { ChangeKind } from './change-set.ts'
 
@@ -15,7 +15,21 @@ export interface ChangesResult {
   destroyed: number[]
 }
 
+// Both run after every command of every IMAP session with a mailbox selected, so they must touch
+// only the changed rows. Once ANALYZE has statistics, SQLite prefers walking the (mailbox, uid)
+// primary key to skip the ORDER BY, which reads the whole mailbox; the modseq index is forced
+// and the few rows are sorted here instead.
+export const changedSinceSql =
+  'SELECT uid FROM mailbox_messages INDEXED BY mailbox_messages_modseq_idx WHERE mailbox_id = ? AND modseq > ?'
+export const vanishedSinceSql =
+  'SELECT uid FROM vanished INDEXED BY vanished_modseq_idx WHERE mailbox_id = ? AND modseq > ?'
+
 export function createChangeLog(db: Db) {
+  const uidsAfter = (text: string, mailboxId: number, sinceModseq: number): number[] => {
+    const rows = db.$client.query(text).values(mailboxId, sinceModseq) as [number][]
+    return rows.map((r) => r[0]).sort((a, b) => a - b)
+  }
+
   const state = (accountId: number) => {
     const row = db
       .select({ modseq: mailAccounts.modseq, floor: mailAccounts.changesFloor })
@@ -88,26 +102,14 @@ export function createChangeLog(db: Db) {
       return result
     },
 
-    /** UIDs expunged from a mailbox after `sinceModseq` (QRESYNC VANISHED). */
+    /** UIDs expunged from a mailbox after `sinceModseq` (QRESYNC VANISHED), ascending. */
     vanishedSince(mailboxId: number, sinceModseq: number): number[] {
-      return db
-        .select({ uid: vanished.uid })
-        .from(vanished)
-        .where(and(eq(vanished.mailboxId, mailboxId), gt(vanished.modseq, sinceModseq)))
-        .orderBy(asc(vanished.uid))
-        .all()
-        .map((r) => r.uid)
+      return uidsAfter(vanishedSinceSql, mailboxId, sinceModseq)
     },
 
-    /** UIDs in a mailbox changed after `sinceModseq` (CONDSTORE CHANGEDSINCE). */
+    /** UIDs in a mailbox changed after `sinceModseq` (CONDSTORE CHANGEDSINCE), ascending. */
     changedSince(mailboxId: number, sinceModseq: number): number[] {
-      return db
-        .select({ uid: mailboxMessages.uid })
-        .from(mailboxMessages)
-        .where(and(eq(mailboxMessages.mailboxId, mailboxId), gt(mailboxMessages.modseq, sinceModseq)))
-        .orderBy(asc(mailboxMessages.uid))
-        .all()
-        .map((r) => r.uid)
+      return uidsAfter(changedSinceSql, mailboxId, sinceModseq)
     },
 
     /** Forgets change history at or before `modseq`; later /changes from before it cannot be calculated. */

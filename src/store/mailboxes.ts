@@ -57,6 +57,19 @@ export function splitPath(path: string): string[] {
 }
 
 export function createMailboxes(db: Db, clock: Clock) {
+  // Looked up after every IMAP command of every session: compiled once, not built per call.
+  const byId = db
+    .select()
+    .from(mailboxes)
+    .where(
+      and(eq(mailboxes.accountId, sql.placeholder('accountId')), eq(mailboxes.id, sql.placeholder('id'))),
+    )
+    .prepare()
+  const provisioned = db
+    .select({ id: mailAccounts.accountId })
+    .from(mailAccounts)
+    .where(eq(mailAccounts.accountId, sql.placeholder('accountId')))
+    .prepare()
   const nextUidValidity = (accountId: number): number => {
     const now = Math.floor(clock.now() / 1000)
     const row = db
@@ -104,13 +117,7 @@ export function createMailboxes(db: Db, clock: Clock) {
     },
 
     isProvisioned(accountId: number): boolean {
-      return (
-        db
-          .select({ id: mailAccounts.accountId })
-          .from(mailAccounts)
-          .where(eq(mailAccounts.accountId, accountId))
-          .get() !== undefined
-      )
+      return provisioned.get({ accountId }) !== undefined
     },
 
     list(accountId: number): MailboxRow[] {
@@ -123,11 +130,7 @@ export function createMailboxes(db: Db, clock: Clock) {
     },
 
     get(accountId: number, id: number): MailboxRow {
-      const row = db
-        .select()
-        .from(mailboxes)
-        .where(and(eq(mailboxes.accountId, accountId), eq(mailboxes.id, id)))
-        .get()
+      const row = byId.get({ accountId, id })
       if (!row) throw new StoreError('notFound', 'no such mailbox')
       return row
     },

@@ -119,7 +119,13 @@ export function createMessages({ db, blobs, quota, threads, statements }: Messag
       const box = statements.nextUid.get({ accountId: changes.accountId, id: mailboxId })
       if (!box) throw new StoreError('notFound', 'no such mailbox')
       const uid = box.uidNext - 1
-      statements.placeInsert.run({ mailboxId, uid, emailId: email.id, modseq: changes.modseq })
+      statements.placeInsert.run({
+        mailboxId,
+        uid,
+        emailId: email.id,
+        modseq: changes.modseq,
+        flags: email.flags,
+      })
       adjustCounts(mailboxId, 1, email.flags & seenBit ? 0 : 1, email.size)
       changes.touchMailbox(mailboxId)
       return { mailboxId, uid, uidValidity: box.uidValidity }

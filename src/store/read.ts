@@ -1,6 +1,6 @@
 // Reads that serve a mailbox without re-parsing: the message list of a mailbox (UID, flags,
 // MODSEQ), the stored facts of emails, and the raw bytes.
-import { and, asc, count, eq, gt, inArray, type SQL, sql } from 'drizzle-orm'
+import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
@@ -46,27 +46,19 @@ export function createReader(db: Db, blobs: BlobStore) {
     return ids.flatMap((id) => byId.get(id) ?? [])
   }
 
-  const listing = (where: SQL | undefined): MailboxMessage[] =>
-    db
-      .select({
-        uid: mailboxMessages.uid,
-        emailId: mailboxMessages.emailId,
-        modseq: mailboxMessages.modseq,
-        flags: emails.flags,
-        keywords: emails.keywords,
-        size: emails.size,
-        receivedAt: emails.receivedAt,
-        threadId: emails.threadId,
-      })
-      .from(mailboxMessages)
-      .innerJoin(emails, eq(emails.id, mailboxMessages.emailId))
-      .where(where)
-      .orderBy(asc(mailboxMessages.uid))
-      .all()
+  // The listing runs for every FETCH and after every command of every IMAP session, so it is
+  // plain SQL kept compiled by bun:sqlite (no query building per call).
+  const listingSql = (where: string) =>
+    `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
+            e.received_at AS receivedAt, e.thread_id AS threadId
+       FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
+      WHERE mm.mailbox_id = ? AND ${where} ORDER BY mm.uid`
+  const listing = (where: string, ...params: (number | string)[]): MailboxMessage[] =>
+    db.$client.query(listingSql(where)).all(...params) as MailboxMessage[]
   return {
     /** Every message of a mailbox in UID order: what IMAP SELECT needs (one query). */
     mailboxMessages(mailboxId: number): MailboxMessage[] {
-      return listing(eq(mailboxMessages.mailboxId, mailboxId))
+      return listing('1', mailboxId)
     },
 
     /**
@@ -90,10 +82,7 @@ export function createReader(db: Db, blobs: BlobStore) {
     /** The lowest UID of a message without \Seen, or null (IMAP SELECT's [UNSEEN]). */
     firstUnseenUid(mailboxId: number): number | null {
       const row = db.$client
-        .query(
-          `SELECT min(mm.uid) FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
-            WHERE mm.mailbox_id = ? AND (e.flags & ${seenBit}) = 0`,
-        )
+        .query(`SELECT min(uid) FROM mailbox_messages WHERE mailbox_id = ? AND (flags & ${seenBit}) = 0`)
         .values(mailboxId) as [number | null][]
       return row[0]?.[0] ?? null
     },
@@ -102,21 +91,15 @@ export function createReader(db: Db, blobs: BlobStore) {
     mailboxMessagesByUid(mailboxId: number, uids: readonly number[]): MailboxMessage[] {
       const out: MailboxMessage[] = []
       for (let i = 0; i < uids.length; i += 5000) {
-        out.push(
-          ...listing(
-            and(
-              eq(mailboxMessages.mailboxId, mailboxId),
-              inArray(mailboxMessages.uid, uids.slice(i, i + 5000)),
-            ),
-          ),
-        )
+        const chunk = JSON.stringify(uids.slice(i, i + 5000))
+        out.push(...listing('mm.uid IN (SELECT value FROM json_each(?))', mailboxId, chunk))
       }
       return uids.length > 5000 ? out.sort((a, b) => a.uid - b.uid) : out
     },
 
     /** The messages of a mailbox with a UID above `uid` (what arrived since a session last looked). */
     mailboxMessagesAfter(mailboxId: number, uid: number): MailboxMessage[] {
-      return listing(and(eq(mailboxMessages.mailboxId, mailboxId), gt(mailboxMessages.uid, uid)))
+      return listing('mm.uid > ?', mailboxId, uid)
     },
 
     /** The (UID, email) pairs of the given UIDs in a mailbox, in UID order; absent UIDs are left out. */

@@ -88,7 +88,13 @@ export function prepareStatements(db: Db) {
       .prepare(),
     placeInsert: db
       .insert(mailboxMessages)
-      .values({ mailboxId: p('mailboxId'), uid: p('uid'), emailId: p('emailId'), modseq: p('modseq') })
+      .values({
+        mailboxId: p('mailboxId'),
+        uid: p('uid'),
+        emailId: p('emailId'),
+        modseq: p('modseq'),
+        flags: p('flags'),
+      })
       .prepare(),
     adjustCounts: db
       .update(mailboxes)

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { blobs } from '../../src/db/schema/index.ts'
 import { isStoreError } from '../../src/lib/errors.ts'
+import { changedSinceSql, vanishedSinceSql } from '../../src/store/changes.ts'
 import { facts, kw, rawMessage, testStore } from '../helpers/store.ts'
 
 async function rejection(p: Promise<unknown>) {
@@ -171,6 +172,62 @@ describe('keywords', () => {
     expect(fresh.updated[0]).toMatchObject({ flags: 2, keywords: [] })
     expect(t.store.getMailbox(t.accountId, inbox).unreadEmails).toBe(1)
     expect(t.store.changedSince(inbox, r.modseq)).toEqual([1])
+  })
+
+  test("every mailbox row carries its email's system flags (what flag searches read)", async () => {
+    const t = await testStore()
+    const inbox = t.box('inbox')
+    const archive = t.box('archive')
+    await t.store.append(t.accountId, {
+      mailboxIds: [inbox, archive],
+      raw: rawMessage(),
+      facts: facts(),
+      keywords: kw('\\Seen'),
+      receivedAt: 1,
+    })
+    await t.store.setKeywordsByUid(t.accountId, inbox, [1], 'add', kw('\\Flagged', 'Custom'))
+    await t.store.copy(t.accountId, inbox, [1], t.box('trash'))
+    await t.store.setKeywordsByUid(t.accountId, archive, [1], 'remove', kw('\\Seen'))
+    const rows = t.handle.sqlite
+      .query(
+        `SELECT mm.mailbox_id AS box, mm.flags AS copy, e.flags AS email
+           FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id ORDER BY mm.mailbox_id`,
+      )
+      .all() as { box: number; copy: number; email: number }[]
+    expect(rows).toHaveLength(3)
+    for (const r of rows) expect(r.copy).toBe(r.email)
+    expect(rows.map((r) => r.email).sort()).toEqual([2, 2, 3])
+  })
+
+  test('change lookups use the modseq indexes, also once ANALYZE has statistics', async () => {
+    const t = await testStore()
+    const inbox = t.box('inbox')
+    for (let i = 0; i < 5; i++) {
+      await t.store.append(t.accountId, {
+        mailboxIds: [inbox],
+        raw: rawMessage(`message ${i}`),
+        facts: facts(),
+        keywords: kw(),
+        receivedAt: i,
+      })
+    }
+    // Statistics as ANALYZE leaves them for a large mailbox: 100,000 rows, 20,000 per mailbox.
+    t.handle.sqlite.exec('ANALYZE')
+    t.handle.sqlite.exec(`UPDATE sqlite_stat1 SET stat = '100000 20000 1'
+      WHERE tbl IN ('mailbox_messages', 'vanished') AND idx IS NOT NULL`)
+    t.handle.sqlite.exec(`INSERT INTO sqlite_stat1 (tbl, idx, stat) SELECT 'vanished', name, '100000 20000 1'
+      FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'vanished'
+      AND name NOT IN (SELECT idx FROM sqlite_stat1 WHERE tbl = 'vanished')`)
+    t.handle.sqlite.exec('ANALYZE sqlite_schema')
+    const plan = (text: string) =>
+      (t.handle.sqlite.query(`EXPLAIN QUERY PLAN ${text}`).all(inbox, 10) as { detail: string }[])
+        .map((r) => r.detail)
+        .join(' | ')
+    expect(plan(changedSinceSql)).toContain('mailbox_messages_modseq_idx')
+    expect(plan(vanishedSinceSql)).toContain('vanished_modseq_idx')
+    expect(t.store.changedSince(inbox, t.store.getMailbox(t.accountId, inbox).highestModseq - 3)).toEqual([
+      3, 4, 5,
+    ])
   })
 
   test('invalid keywords are refused', () => {

@@ -90,11 +90,17 @@ export const mailboxMessages = sqliteTable(
       .references(() => emails.id, { onDelete: 'cascade' }),
     /** Modseq of the last change seen through this mailbox (added here, keywords changed). */
     modseq: integer('modseq').notNull(),
+    /**
+     * A copy of the email's system flag bits (emails.flags), written with it: flag searches,
+     * unseen lookups and a mailbox's UID list read this table's index alone, not every email row.
+     */
+    flags: integer('flags').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.mailboxId, t.uid] }),
     index('mailbox_messages_email_idx').on(t.emailId, t.mailboxId),
     index('mailbox_messages_modseq_idx').on(t.mailboxId, t.modseq),
+    index('mailbox_messages_view_idx').on(t.mailboxId, t.uid, t.emailId, t.flags),
   ],
 )
 

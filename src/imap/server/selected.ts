@@ -90,6 +90,11 @@ export class SelectedMailbox {
     this.ids = ids
   }
 
+  /** The email id at a 0-based position of the view (sequence number - 1). */
+  emailIdAt(index: number): number {
+    return this.ids[index] as number
+  }
+
   get exists(): number {
     return this.uids.length
   }

@@ -58,7 +58,7 @@ export const search: Handler<'SEARCH'> = (ctx, c) => {
 
 /** The session's view of the selected mailbox as the search engine takes it. */
 export function viewOf(selected: SelectedMailbox): ViewEntry[] {
-  return selected.uids.map((uid, i) => ({ seq: i + 1, uid, emailId: selected.emailIds.get(uid) ?? 0 }))
+  return selected.uids.map((uid, i) => ({ seq: i + 1, uid, emailId: selected.emailIdAt(i) }))
 }
 
 /** UIDs as the client gets them: UIDs for the UID form, else their sequence numbers in the view. */
