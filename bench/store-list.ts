@@ -83,11 +83,12 @@ async function measurePostern(tmp: string, messages: Uint8Array[]): Promise<Timi
   }
   const reads: Record<string, (store: MailStore) => unknown> = {
     'store.envelopes': (s) => s.envelopes(inbox.id),
-    // What a client's message list needs: envelope (parsed) and IMAP flags, in UID order.
+    // What a client's message list needs: envelope (the stored wire bytes, else the parsed tree)
+    // and IMAP flags, in UID order.
     'store.envelopes + parse': (s) =>
       s.envelopes(inbox.id).map((m) => ({
         uid: m.uid,
-        envelope: JSON.parse(m.envelope) as unknown,
+        envelope: m.imapEnvelope ?? (JSON.parse(m.envelope) as unknown),
         flags: imapFlags({ flags: m.flags, keywords: parseStoredKeywords(m.keywords) }),
       })),
     'store.mailboxMessages': (s) => s.mailboxMessages(inbox.id),

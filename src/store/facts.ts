@@ -1,6 +1,6 @@
 // What the store keeps about a message, computed once by mail/ at delivery. The store never
 // parses; callers (delivery, IMAP APPEND, JMAP import, the importer) hand it these facts.
-import type { MimePart, ParsedMessage } from '../mail/index.ts'
+import { formatImapValue, type ImapValue, type MimePart, type ParsedMessage } from '../mail/index.ts'
 
 export interface MessageFacts {
   size: number
@@ -137,5 +137,35 @@ export function unpackPart(packed: PackedPart): MimePart {
     lines: packed.lines ?? 0,
     children: (packed.children ?? []).map(unpackPart),
     message: packed.message ? unpackPart(packed.message) : null,
+  }
+}
+
+/** The IMAP items of a message as the facts table stores them (see email_facts in db/schema). */
+export interface StoredImapItems {
+  envelope: string
+  bodystructure: string
+  body: string
+  imapEnvelope: Buffer
+  imapBodystructure: Buffer
+  imapBody: Buffer
+}
+
+/**
+ * ENVELOPE, BODYSTRUCTURE and BODY in the bytes FETCH sends without UTF-8; the trees' JSON too,
+ * only when a UTF8=ACCEPT session would get other bytes (raw 8-bit UTF-8 header text).
+ */
+export function storedImapItems(facts: MessageFacts): StoredImapItems {
+  const trees = [facts.envelope, facts.bodystructure, facts.body] as ImapValue[]
+  const wire = trees.map((v) => formatImapValue(v, { utf8: false }))
+  const utf8Differs = trees.some((v, i) => formatImapValue(v, { utf8: true }) !== wire[i])
+  const json = (v: unknown) => (utf8Differs ? JSON.stringify(v) : '')
+  const bytes = (i: number) => Buffer.from(wire[i] as string, 'latin1')
+  return {
+    envelope: json(facts.envelope),
+    bodystructure: json(facts.bodystructure),
+    body: json(facts.body),
+    imapEnvelope: bytes(0),
+    imapBodystructure: bytes(1),
+    imapBody: bytes(2),
   }
 }

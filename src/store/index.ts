@@ -272,6 +272,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     mailboxIndex: reader.mailboxIndex,
     firstUnseenUid: reader.firstUnseenUid,
     mailboxMessagesAfter: reader.mailboxMessagesAfter,
+    mailboxMessagesChangedSince: reader.mailboxMessagesChangedSince,
     envelopes: reader.envelopes,
     emails: reader.emails,
     facts: reader.facts,

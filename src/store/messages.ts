@@ -9,7 +9,7 @@ import type { SearchText } from '../search/text.ts'
 import { prepareSearchTextInsert } from '../search/text-index.ts'
 import { type BlobStore, type PreparedBlob, prepareBlob } from './blobs.ts'
 import type { ChangeSet } from './change-set.ts'
-import type { MessageFacts } from './facts.ts'
+import { type MessageFacts, storedImapItems } from './facts.ts'
 import { type KeywordSet, seenBit } from './keywords.ts'
 import type { Quota } from './quota.ts'
 import type { Statements } from './statements.ts'
@@ -91,13 +91,7 @@ export function createMessages({ db, blobs, quota, threads, statements }: Messag
         hasAttachment: f.hasAttachment ? 1 : 0,
       })
       if (!row) throw new Error('email insert returned nothing')
-      statements.factsInsert.run({
-        emailId: row.id,
-        envelope: JSON.stringify(f.envelope),
-        bodystructure: JSON.stringify(f.bodystructure),
-        body: JSON.stringify(f.body),
-        meta: JSON.stringify(f.meta),
-      })
+      statements.factsInsert.run({ emailId: row.id, ...storedImapItems(f), meta: JSON.stringify(f.meta) })
       if (input.searchText) insertSearchText(row.id, input.searchText)
       const threadId = existingThread ?? row.id
       if (existingThread === undefined) statements.emailSetThread.run({ threadId, id: row.id })

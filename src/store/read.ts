@@ -26,6 +26,13 @@ export type StoredFacts = typeof emailFacts.$inferSelect
 /** The stored facts one can ask for by name (the others come back as ''). */
 export type FactField = 'envelope' | 'bodystructure' | 'body' | 'meta'
 
+/** The stored wire form of each IMAP item: its column and its name in StoredFacts. */
+const wireColumns = [
+  ['envelope', 'imap_envelope', 'imapEnvelope'],
+  ['bodystructure', 'imap_bodystructure', 'imapBodystructure'],
+  ['body', 'imap_body', 'imapBody'],
+] as const
+
 export function createReader(db: Db, blobs: BlobStore) {
   /**
    * Only the named fact columns, in one query without row mapping: FETCH ENVELOPE of a large
@@ -35,6 +42,8 @@ export function createReader(db: Db, blobs: BlobStore) {
     const columns = (['envelope', 'bodystructure', 'body', 'meta'] as const).map((f) =>
       fields.includes(f) ? `f.${f}` : `'' AS ${f}`,
     )
+    for (const [field, column, alias] of wireColumns)
+      columns.push(fields.includes(field) ? `f.${column} AS ${alias}` : `NULL AS ${alias}`)
     const rows = db.$client
       .query(
         `SELECT f.email_id AS emailId, ${columns.join(', ')} FROM email_facts f
@@ -48,13 +57,15 @@ export function createReader(db: Db, blobs: BlobStore) {
 
   // The listing runs for every FETCH and after every command of every IMAP session, so it is
   // plain SQL kept compiled by bun:sqlite (no query building per call).
-  const listingSql = (where: string) =>
+  const listingSql = (where: string, index = '') =>
     `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
             e.received_at AS receivedAt, e.thread_id AS threadId
-       FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
+       FROM mailbox_messages mm ${index} JOIN emails e ON e.id = mm.email_id
       WHERE mm.mailbox_id = ? AND ${where} ORDER BY mm.uid`
   const listing = (where: string, ...params: (number | string)[]): MailboxMessage[] =>
     db.$client.query(listingSql(where)).all(...params) as MailboxMessage[]
+  // Forced: with statistics SQLite would walk the whole mailbox in UID order to skip the sort.
+  const changedSql = listingSql('mm.modseq > ?', 'INDEXED BY mailbox_messages_modseq_idx')
   return {
     /** Every message of a mailbox in UID order: what IMAP SELECT needs (one query). */
     mailboxMessages(mailboxId: number): MailboxMessage[] {
@@ -95,6 +106,14 @@ export function createReader(db: Db, blobs: BlobStore) {
         out.push(...listing('mm.uid IN (SELECT value FROM json_each(?))', mailboxId, chunk))
       }
       return uids.length > 5000 ? out.sort((a, b) => a.uid - b.uid) : out
+    },
+
+    /**
+     * The messages of a mailbox changed after `modseq` (added or keywords changed), in UID order:
+     * what an IMAP session catches up with after each command, in one indexed query.
+     */
+    mailboxMessagesChangedSince(mailboxId: number, modseq: number): MailboxMessage[] {
+      return db.$client.query(changedSql).all(mailboxId, modseq) as MailboxMessage[]
     },
 
     /** The messages of a mailbox with a UID above `uid` (what arrived since a session last looked). */
@@ -150,6 +169,9 @@ export function createReader(db: Db, blobs: BlobStore) {
             envelope: emailFacts.envelope,
             bodystructure: emailFacts.bodystructure,
             body: emailFacts.body,
+            imapEnvelope: emailFacts.imapEnvelope,
+            imapBodystructure: emailFacts.imapBodystructure,
+            imapBody: emailFacts.imapBody,
             meta: emailFacts.meta,
           })
           .from(emailFacts)
@@ -163,15 +185,21 @@ export function createReader(db: Db, blobs: BlobStore) {
     },
 
     /** Envelope and flags of a mailbox's messages in UID order (a mail client's message list). */
-    envelopes(
-      mailboxId: number,
-    ): { uid: number; flags: number; keywords: string; envelope: string; size: number }[] {
+    envelopes(mailboxId: number): {
+      uid: number
+      flags: number
+      keywords: string
+      envelope: string
+      imapEnvelope: Buffer | null
+      size: number
+    }[] {
       return db
         .select({
           uid: mailboxMessages.uid,
           flags: emails.flags,
           keywords: emails.keywords,
           envelope: emailFacts.envelope,
+          imapEnvelope: emailFacts.imapEnvelope,
           size: emails.size,
         })
         .from(mailboxMessages)

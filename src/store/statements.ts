@@ -67,6 +67,9 @@ export function prepareStatements(db: Db) {
         envelope: p('envelope'),
         bodystructure: p('bodystructure'),
         body: p('body'),
+        imapEnvelope: p('imapEnvelope'),
+        imapBodystructure: p('imapBodystructure'),
+        imapBody: p('imapBody'),
         meta: p('meta'),
       })
       .prepare(),

@@ -3,7 +3,9 @@
 // quoted-printable parts, the \Seen side effect (not with PEEK, not under EXAMINE),
 // CHANGEDSINCE/VANISHED, MODSEQ, EMAILID/THREADID, PREVIEW, a 5 MB message, 2,000 messages at
 // once, and the error cases.
+import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
 import { formatObjectId } from '../../src/store/object-ids.ts'
 import { ImapClient } from '../helpers/imap-client.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
@@ -224,6 +226,81 @@ describe('message attributes', () => {
     expect((await c.command('FETCH 2 (PREVIEW)')).untagged).toEqual([
       '* 2 FETCH (PREVIEW "Caf\u00c3\u00a9 au lait soft break begin 644 x")',
     ])
+    c.close()
+  })
+})
+
+describe('stored ENVELOPE and BODYSTRUCTURE bytes', () => {
+  const utf8 = (text: string) => Buffer.from(text, 'utf8').toString('latin1')
+  // Raw 8-bit UTF-8, no encoded words (rfc6532): the subject is text for humans, which goes out
+  // as a literal either way (as Dovecot sends it); the address's local part is quoted under UTF-8.
+  const subject = utf8('Grüße')
+  const local = utf8('jörg')
+  const address = (mailbox: string) => `((NIL NIL ${mailbox} "example.test"))`
+
+  test('raw UTF-8 header text: a literal without UTF-8, a quoted string with UTF8=ACCEPT', async () => {
+    const box = await mailbox('Raw8bit')
+    await deliver(box, `From: ${local}@example.test\r\nSubject: ${subject}\r\n\r\nbody\r\n`)
+    const rev1 = await selected('Raw8bit')
+    const literal = address(lit(local))
+    expect((await rev1.command('FETCH 1 (ENVELOPE)')).untagged).toEqual([
+      `* 1 FETCH (ENVELOPE (NIL ${lit(subject)} ${literal} ${literal} ${literal} NIL NIL NIL NIL NIL))`,
+    ])
+    rev1.close()
+    const c = await login()
+    await c.command('ENABLE UTF8=ACCEPT')
+    await c.command('SELECT Raw8bit')
+    const quoted = address(`"${local}"`)
+    expect((await c.command('FETCH 1 (ENVELOPE)')).untagged).toEqual([
+      `* 1 FETCH (ENVELOPE (NIL ${lit(subject)} ${quoted} ${quoted} ${quoted} NIL NIL NIL NIL NIL))`,
+    ])
+    c.close()
+  })
+
+  test('rows stored before the wire columns are formatted from their JSON trees', async () => {
+    const box = await mailbox('Legacy')
+    const { emailId } = await deliver(box, plain('legacy row'))
+    const c = await selected('Legacy')
+    const before = (await c.command('FETCH 1 (ENVELOPE BODYSTRUCTURE BODY)')).untagged
+    const sqlite = new Database(join(server.dataDir, 'postern.sqlite'))
+    sqlite.exec('PRAGMA busy_timeout = 5000')
+    sqlite
+      .query(
+        `UPDATE email_facts SET envelope = ?, bodystructure = ?, body = ?,
+           imap_envelope = NULL, imap_bodystructure = NULL, imap_body = NULL WHERE email_id = ?`,
+      )
+      .run(
+        JSON.stringify([
+          null,
+          'legacy row',
+          [[null, null, 'x', 'example.test']],
+          [[null, null, 'x', 'example.test']],
+          [[null, null, 'x', 'example.test']],
+          null,
+          null,
+          null,
+          null,
+          null,
+        ]),
+        JSON.stringify([
+          'text',
+          'plain',
+          ['charset', 'us-ascii'],
+          null,
+          null,
+          '7bit',
+          11,
+          1,
+          null,
+          null,
+          null,
+          null,
+        ]),
+        JSON.stringify(['text', 'plain', ['charset', 'us-ascii'], null, null, '7bit', 11, 1]),
+        emailId,
+      )
+    sqlite.close()
+    expect((await c.command('FETCH 1 (ENVELOPE BODYSTRUCTURE BODY)')).untagged).toEqual(before)
     c.close()
   })
 })

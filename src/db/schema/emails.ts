@@ -67,12 +67,22 @@ export const emailFacts = sqliteTable('email_facts', {
   emailId: integer('email_id')
     .primaryKey()
     .references(() => emails.id, { onDelete: 'cascade' }),
-  /** IMAP ENVELOPE, JSON of mail/ ImapValue. */
+  /**
+   * IMAP ENVELOPE, BODYSTRUCTURE and BODY (non-extensible) as JSON of mail/ ImapValue trees. Since
+   * the wire columns below exist they are kept ('' otherwise) only where a UTF8=ACCEPT session
+   * gets other bytes than the wire form (raw 8-bit UTF-8 header text), and in older rows.
+   */
   envelope: text('envelope').notNull(),
-  /** IMAP BODYSTRUCTURE, JSON of mail/ ImapValue. */
   bodystructure: text('bodystructure').notNull(),
-  /** IMAP BODY (non-extensible), JSON of mail/ ImapValue. */
   body: text('body').notNull(),
+  /**
+   * The same three as FETCH sends them to a session without UTF-8 (rfc3501 strings and
+   * literals): FETCH copies these bytes instead of parsing and formatting a tree per message.
+   * NULL in rows stored before they existed.
+   */
+  imapEnvelope: blob('imap_envelope', { mode: 'buffer' }),
+  imapBodystructure: blob('imap_bodystructure', { mode: 'buffer' }),
+  imapBody: blob('imap_body', { mode: 'buffer' }),
   /** JSON: MIME part tree with byte offsets, and the JMAP header fields and body lists. */
   meta: text('meta').notNull(),
 })

@@ -149,19 +149,19 @@ export class SelectedMailbox {
       for (const uid of store.vanishedSince(this.mailboxId, this.knownModseq)) {
         if (this.emailIds.has(uid)) this.pendingExpunges.add(uid)
       }
-      const added = store.mailboxMessagesAfter(this.mailboxId, this.maxUid)
-      const changedUids = store
-        .changedSince(this.mailboxId, this.knownModseq)
-        .filter((uid) => uid <= this.maxUid && !this.pendingExpunges.has(uid) && this.emailIds.has(uid))
-      if (changedUids.length > 0) {
-        for (const m of store.mailboxMessagesByUid(this.mailboxId, changedUids)) {
-          if (this.reportedFlags.get(m.uid) === m.modseq) continue
-          const flags = this.flagsOf(m)
-          const seq = this.seqOf(m.uid)
-          const items = [`UID ${m.uid}`, `FLAGS (${flags.join(' ')})`]
-          if (options.withModseq) items.push(`MODSEQ (${m.modseq})`)
-          lines.push(`${seq} FETCH (${items.join(' ')})`)
+      // One query for both: messages added since (UIDs above the view) and flag changes.
+      const maxUid = this.maxUid
+      const added: MailboxMessage[] = []
+      for (const m of store.mailboxMessagesChangedSince(this.mailboxId, this.knownModseq)) {
+        if (m.uid > maxUid) {
+          added.push(m)
+          continue
         }
+        if (this.pendingExpunges.has(m.uid) || !this.emailIds.has(m.uid)) continue
+        if (this.reportedFlags.get(m.uid) === m.modseq) continue
+        const items = [`UID ${m.uid}`, `FLAGS (${this.flagsOf(m).join(' ')})`]
+        if (options.withModseq) items.push(`MODSEQ (${m.modseq})`)
+        lines.push(`${this.seqOf(m.uid)} FETCH (${items.join(' ')})`)
       }
       if (added.length > 0) {
         for (const m of added) {

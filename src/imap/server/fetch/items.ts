@@ -150,9 +150,22 @@ function literalOf(bytes: Uint8Array, binary: boolean): WirePart[] {
   return [`{${bytes.length}}\r\n`, hasNul ? bytes.map((b) => (b === 0 ? 0x80 : b)) : bytes]
 }
 
-function imapValue(json: string, utf8: boolean): string {
+/**
+ * ENVELOPE, BODYSTRUCTURE or BODY: the stored wire bytes, unless the session has UTF-8 on and
+ * the tree was kept because its UTF-8 form differs (or the row predates the wire columns).
+ */
+function imapItem(facts: StoredFacts, item: 'envelope' | 'bodystructure' | 'body', utf8: boolean): WirePart {
+  const json = facts[item]
+  const wire = facts[wireOf[item]]
+  if (wire !== null && (!utf8 || json === '')) return wire
   return formatImapValue(JSON.parse(json) as ImapValue, { utf8 })
 }
+
+const wireOf = {
+  envelope: 'imapEnvelope',
+  bodystructure: 'imapBodystructure',
+  body: 'imapBody',
+} as const
 
 function clipPreview(text: string): string {
   let end = 0
@@ -227,11 +240,11 @@ function renderItem(
     case 'RFC822.SIZE':
       return [`RFC822.SIZE ${m.size}`]
     case 'ENVELOPE':
-      return ['ENVELOPE ', imapValue(data.facts.envelope, options.utf8)]
+      return ['ENVELOPE ', imapItem(data.facts, 'envelope', options.utf8)]
     case 'BODYSTRUCTURE':
-      return ['BODYSTRUCTURE ', imapValue(data.facts.bodystructure, options.utf8)]
+      return ['BODYSTRUCTURE ', imapItem(data.facts, 'bodystructure', options.utf8)]
     case 'BODY':
-      return ['BODY ', imapValue(data.facts.body, options.utf8)]
+      return ['BODY ', imapItem(data.facts, 'body', options.utf8)]
     case 'MODSEQ':
       return [`MODSEQ (${m.modseq})`]
     case 'EMAILID':
