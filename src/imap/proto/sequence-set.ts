@@ -89,11 +89,12 @@ export function hasNumberAbove(ranges: readonly SeqRange[], largest: number): bo
  * last of them. Linear in the sizes of both, so `1:4294967295` costs nothing extra (rfc9051#section-2.3.1.1:
  * UIDs that do not exist are simply ignored).
  */
-export function selectExisting(ranges: readonly SeqRange[], existing: readonly number[]): number[] {
+export function selectExisting(ranges: readonly SeqRange[], existing: ArrayLike<number>): number[] {
   const intervals = resolveRanges(ranges, existing[existing.length - 1] ?? 0)
   const out: number[] = []
   let k = 0
-  for (const n of existing) {
+  for (let i = 0; i < existing.length; i++) {
+    const n = existing[i] as number
     while (k < intervals.length && (intervals[k] as [number, number])[1] < n) k++
     const iv = intervals[k]
     if (iv === undefined) break

@@ -6,6 +6,7 @@
 import { imapFlags, parseStoredKeywords } from '../../store/keywords.ts'
 import type { MailboxMessage } from '../../store/read.ts'
 import { compressSequenceSet } from '../proto/index.ts'
+import { MailboxView } from './mailbox-view.ts'
 import type { ImapDeps, ImapShared } from './types.ts'
 
 export interface SelectedOptions {
@@ -22,15 +23,13 @@ export class SelectedMailbox {
   readonly readOnly: boolean
   readonly rev2: boolean
   uidValidity = 0
-  /** The session's view: UIDs in sequence order. */
-  uids: number[] = []
-  /** Email ids in step with `uids` (the same index). */
-  private ids: number[] = []
-  /** Email ids by UID, for FETCH and SEARCH (a view over the two arrays, not a copy). */
+  /** The session's view: UIDs and email ids in sequence order, shared with other sessions. */
+  private view: MailboxView | undefined
+  /** Email ids by UID, for FETCH and SEARCH. */
   readonly emailIds = {
     get: (uid: number): number | undefined => {
       const seq = this.seqOf(uid)
-      return seq > 0 ? this.ids[seq - 1] : undefined
+      return seq > 0 ? this.emailIdAt(seq - 1) : undefined
     },
     has: (uid: number): boolean => this.seqOf(uid) > 0,
   }
@@ -70,67 +69,60 @@ export class SelectedMailbox {
     const index = store.mailboxIndex(this.mailboxId)
     this.uidValidity = box.uidValidity
     this.knownModseq = box.highestModseq
-    this.uids = index.uids
-    this.ids = index.emailIds
-    this.claimRecent(this.uids)
-    this.reportedExists = this.uids.length
+    this.view = MailboxView.open(this.shared.uidLists, this.mailboxId, index.uids, index.emailIds)
+    this.claimRecent(index.uids)
+    this.reportedExists = this.exists
   }
 
-  /** Keeps the entries whose UID passes `keep`, in both arrays. */
-  private retain(keep: (uid: number) => boolean): void {
-    const uids: number[] = []
-    const ids: number[] = []
-    for (let i = 0; i < this.uids.length; i++) {
-      const uid = this.uids[i] as number
-      if (!keep(uid)) continue
-      uids.push(uid)
-      ids.push(this.ids[i] as number)
-    }
-    this.uids = uids
-    this.ids = ids
+  private get opened(): MailboxView {
+    if (this.view === undefined) throw new Error('mailbox not opened')
+    return this.view
+  }
+
+  /** The UIDs in sequence order: uids()[n - 1] is sequence number n (shared; do not keep it). */
+  uids(): Uint32Array {
+    return this.opened.uids()
+  }
+
+  /** The UID at a 0-based position of the view (sequence number - 1). */
+  uidAt(index: number): number {
+    return this.opened.uidAt(index)
   }
 
   /** The email id at a 0-based position of the view (sequence number - 1). */
   emailIdAt(index: number): number {
-    return this.ids[index] as number
+    return this.opened.emailIdAt(index)
   }
 
   get exists(): number {
-    return this.uids.length
+    return this.opened.length
   }
 
   get maxUid(): number {
-    return this.uids.at(-1) ?? 0
+    return this.opened.maxUid
   }
 
   /** Sequence number of a UID in the view, or 0. */
   seqOf(uid: number): number {
-    let lo = 0
-    let hi = this.uids.length - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      const v = this.uids[mid] as number
-      if (v === uid) return mid + 1
-      if (v < uid) lo = mid + 1
-      else hi = mid - 1
-    }
-    return 0
+    return this.opened.seqOf(uid)
   }
 
   /** Marks new UIDs \Recent for this session if no other session has claimed them. */
-  private claimRecent(uids: number[]): void {
+  private claimRecent(uids: ArrayLike<number>): void {
     const claims = this.shared.recentClaims
     const claimed = claims.get(this.mailboxId)
+    const last = uids.length > 0 ? (uids[uids.length - 1] as number) : 0
     if (claimed === undefined) {
       // First look since the server started: what is already here is not new to anyone.
-      claims.set(this.mailboxId, uids.at(-1) ?? 0)
+      claims.set(this.mailboxId, last)
       return
     }
-    const fresh = uids.filter((u) => u > claimed)
+    if (last <= claimed) return
+    const fresh = Array.from(uids).filter((u) => u > claimed)
     if (fresh.length === 0) return
     if (!this.readOnly) {
       for (const u of fresh) this.recent.add(u)
-      claims.set(this.mailboxId, Math.max(claimed, ...fresh))
+      claims.set(this.mailboxId, last)
     }
   }
 
@@ -164,10 +156,7 @@ export class SelectedMailbox {
         lines.push(`${this.seqOf(m.uid)} FETCH (${items.join(' ')})`)
       }
       if (added.length > 0) {
-        for (const m of added) {
-          this.uids.push(m.uid)
-          this.ids.push(m.emailId)
-        }
+        for (const m of added) this.opened.append(m.uid, m.emailId)
         this.claimRecent(added.map((m) => m.uid))
       }
       this.knownModseq = box.highestModseq
@@ -176,10 +165,10 @@ export class SelectedMailbox {
     this.dirty = false
     if (options.allowExpunge && this.pendingExpunges.size > 0)
       lines.unshift(...this.takeExpunges(options.vanished))
-    if (this.uids.length !== this.reportedExists) {
-      lines.push(`${this.uids.length} EXISTS`)
+    if (this.exists !== this.reportedExists) {
+      lines.push(`${this.exists} EXISTS`)
       if (!this.rev2) lines.push(`${this.recent.size} RECENT`)
-      this.reportedExists = this.uids.length
+      this.reportedExists = this.exists
     }
     return lines
   }
@@ -200,9 +189,9 @@ export class SelectedMailbox {
       }
     }
     const goneSet = new Set(gone)
-    this.retain((u) => !goneSet.has(u))
+    this.opened.retain((u) => !goneSet.has(u))
     for (const u of gone) this.recent.delete(u)
-    this.reportedExists = this.uids.length
+    this.reportedExists = this.exists
     return lines
   }
 
@@ -213,8 +202,8 @@ export class SelectedMailbox {
       this.pendingExpunges.delete(u)
       this.recent.delete(u)
     }
-    this.retain((u) => !gone.has(u))
-    this.reportedExists = this.uids.length
+    this.opened.retain((u) => !gone.has(u))
+    this.reportedExists = this.exists
   }
 
   flagsOf(m: Pick<MailboxMessage, 'uid' | 'flags' | 'keywords'>): string[] {

@@ -7,6 +7,7 @@ import type { Clock } from '../../lib/clock.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { Search } from '../../search/index.ts'
 import type { MailStore } from '../../store/index.ts'
+import { SharedUidLists } from './mailbox-view.ts'
 
 export interface ImapDeps {
   config: Config
@@ -24,8 +25,10 @@ export interface ImapDeps {
  */
 export interface ImapShared {
   recentClaims: Map<number, number>
+  /** Selected mailboxes' UID lists, shared by the sessions that see the same messages. */
+  uidLists: SharedUidLists
 }
 
 export function createImapShared(): ImapShared {
-  return { recentClaims: new Map() }
+  return { recentClaims: new Map(), uidLists: new SharedUidLists() }
 }

@@ -11,7 +11,9 @@ export const expunge: Handler<'EXPUNGE'> = async (ctx, c) => {
   // Only messages the client knows of: one that arrived since the last update and was flagged
   // \Deleted elsewhere stays until the client has seen it.
   const candidates =
-    c.uid && c.sequenceSet ? uidsOfSet(selected, c.sequenceSet, true, ctx.savedResult) : selected.uids
+    c.uid && c.sequenceSet
+      ? uidsOfSet(selected, c.sequenceSet, true, ctx.savedResult)
+      : Array.from(selected.uids())
   const removed = await ctx.deps.store.expunge(selected.accountId, selected.mailboxId, candidates)
   // The session's own expunges join those of others still unreported; all may go out now
   // (rfc9051#section-7.5.1), highest sequence number first.

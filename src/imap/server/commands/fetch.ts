@@ -82,7 +82,7 @@ export const fetch: Handler<'FETCH'> = async (ctx, c) => {
  * (rfc9051#section-9 seq-number), and so is any sequence number in an empty mailbox.
  */
 function targetSequenceNumbers(ctx: ImapContext, selected: SelectedMailbox, c: FetchCommand): number[] {
-  const view = selected.uids
+  const view = selected.uids()
   if (c.sequenceSet.kind === 'saved') {
     // rfc5182#section-2.1: `$` is the UIDs SEARCH saved; those expunged since are gone from it.
     const saved = new Set(ctx.savedResult ?? [])
@@ -136,7 +136,7 @@ function loadListing(
   changedSince: number | undefined,
 ): { sources: Loaded[]; gone: number } {
   const { store } = ctx.deps
-  const uids = seqs.map((n) => selected.uids[n - 1] as number)
+  const uids = seqs.map((n) => selected.uidAt(n - 1))
   const rows =
     uids.length > 1000 && uids.length >= selected.exists / 2
       ? store.mailboxMessages(selected.mailboxId)

@@ -22,11 +22,11 @@ export function uidsOfSet(
   // rfc5182#section-2.1: `$` is the UIDs SEARCH saved, the same with or without UID; those
   // expunged since name nothing (rfc5182#section-2.4), and an empty `$` is not an error.
   if (set.kind === 'saved') return (saved ?? []).filter((u) => selected.seqOf(u) > 0).sort((a, b) => a - b)
-  if (byUid) return selectExisting(set.ranges, selected.uids)
+  if (byUid) return selectExisting(set.ranges, selected.uids())
   if (hasNumberAbove(set.ranges, selected.exists)) {
     throw new ImapNo('Invalid message sequence number', undefined, 'BAD')
   }
-  return expandSequenceNumbers(set.ranges, selected.exists).map((n) => selected.uids[n - 1] as number)
+  return expandSequenceNumbers(set.ranges, selected.exists).map((n) => selected.uidAt(n - 1))
 }
 
 /** The selected mailbox (the state table guarantees one for the commands that call this). */

@@ -58,7 +58,10 @@ export const search: Handler<'SEARCH'> = (ctx, c) => {
 
 /** The session's view of the selected mailbox as the search engine takes it. */
 export function viewOf(selected: SelectedMailbox): ViewEntry[] {
-  return selected.uids.map((uid, i) => ({ seq: i + 1, uid, emailId: selected.emailIdAt(i) }))
+  const view: ViewEntry[] = new Array(selected.exists)
+  for (let i = 0; i < view.length; i++)
+    view[i] = { seq: i + 1, uid: selected.uidAt(i), emailId: selected.emailIdAt(i) }
+  return view
 }
 
 /** UIDs as the client gets them: UIDs for the UID form, else their sequence numbers in the view. */
