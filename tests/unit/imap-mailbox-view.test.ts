@@ -69,6 +69,27 @@ describe('shared UID lists', () => {
     expect(contents(b).slice(0, 10)).toEqual(contents(a).slice(0, 10))
   })
 
+  test("SELECT reuses the current list only when it is known exact at the mailbox's MODSEQ", () => {
+    const lists = new SharedUidLists()
+    const a = open(lists, range(1, 10))
+    expect(MailboxView.reuse(lists, 1, 7)).toBeUndefined() // nobody vouched for it yet
+    a.markExact(7)
+    const b = MailboxView.reuse(lists, 1, 7)
+    expect(b && contents(b)).toEqual(contents(a))
+    expect(MailboxView.reuse(lists, 1, 8)).toBeUndefined() // the mailbox changed since
+    // A view that is only a prefix (it has not caught up) cannot vouch for the whole list.
+    a.append(11, 110)
+    b?.markExact(9)
+    expect(MailboxView.reuse(lists, 1, 9)).toBeUndefined()
+    a.markExact(9)
+    expect(MailboxView.reuse(lists, 1, 9)?.length).toBe(11)
+    // After an expunge the new list is current; the old one's word no longer counts.
+    a.retain((u) => u !== 3)
+    expect(MailboxView.reuse(lists, 1, 9)).toBeUndefined()
+    a.markExact(10)
+    expect(MailboxView.reuse(lists, 1, 10)?.seqOf(3)).toBe(0)
+  })
+
   test('an empty mailbox, and a view emptied by expunges', () => {
     const lists = new SharedUidLists()
     const a = open(lists, [])

@@ -9,6 +9,8 @@ export class SharedUidList {
   uids: Uint32Array
   emailIds: Uint32Array
   length: number
+  /** The mailbox's highest MODSEQ at which this list was known to be exactly its contents. */
+  exactAt = -1
 
   constructor(uids: ArrayLike<number>, emailIds: ArrayLike<number>, length = uids.length) {
     const capacity = Math.max(16, length + (length >> 3))
@@ -87,6 +89,22 @@ export class MailboxView {
     const view = new MailboxView(lists, mailboxId, new SharedUidList([], []), 0)
     view.#adopt(uids, emailIds, uids.length)
     return view
+  }
+
+  /**
+   * A view of the current shared list when that is known to be the mailbox's contents at
+   * `highestModseq` (nothing changed since): SELECT then reads no UIDs from the store.
+   */
+  static reuse(lists: SharedUidLists, mailboxId: number, highestModseq: number): MailboxView | undefined {
+    const current = lists.current(mailboxId)
+    if (current === undefined || current.exactAt !== highestModseq) return undefined
+    return new MailboxView(lists, mailboxId, current, current.length)
+  }
+
+  /** Records that the view is exactly the mailbox at `highestModseq` (no expunge left to report). */
+  markExact(highestModseq: number): void {
+    const list = this.#list
+    if (this.#length === list.length && highestModseq > list.exactAt) list.exactAt = highestModseq
   }
 
   get length(): number {

@@ -66,11 +66,17 @@ export class SelectedMailbox {
   open(): void {
     const { store } = this.deps
     const box = store.getMailbox(this.accountId, this.mailboxId)
-    const index = store.mailboxIndex(this.mailboxId)
+    const lists = this.shared.uidLists
     this.uidValidity = box.uidValidity
     this.knownModseq = box.highestModseq
-    this.view = MailboxView.open(this.shared.uidLists, this.mailboxId, index.uids, index.emailIds)
-    this.claimRecent(index.uids)
+    let view = MailboxView.reuse(lists, this.mailboxId, box.highestModseq)
+    if (view === undefined) {
+      const index = store.mailboxIndex(this.mailboxId)
+      view = MailboxView.open(lists, this.mailboxId, index.uids, index.emailIds)
+      view.markExact(box.highestModseq)
+    }
+    this.view = view
+    this.claimRecent(view.uids())
     this.reportedExists = this.exists
   }
 
@@ -165,6 +171,7 @@ export class SelectedMailbox {
     this.dirty = false
     if (options.allowExpunge && this.pendingExpunges.size > 0)
       lines.unshift(...this.takeExpunges(options.vanished))
+    if (this.pendingExpunges.size === 0) this.opened.markExact(this.knownModseq)
     if (this.exists !== this.reportedExists) {
       lines.push(`${this.exists} EXISTS`)
       if (!this.rev2) lines.push(`${this.recent.size} RECENT`)
