@@ -279,7 +279,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     mailboxIdsOf: reader.mailboxIdsOf,
     countMessages: reader.countMessages,
     raw: reader.raw,
-    messageHeader: reader.messageHeader,
+    messageHeaders: reader.messageHeaders,
     /** The raw message in one prepared query, undefined if it is gone (POP3 RETR). */
     messageBytes: createMessageBytesReader(db),
     quota: (accountId: number) => quota.usage(accountId),

@@ -200,6 +200,8 @@ async function writeBatch(
   const previews = plan.needsEmail
     ? new Map(store.emails(selected.accountId, ids).map((e) => [e.id, e.preview]))
     : undefined
+  // Headers are small: the batch's come in one query. Whole messages are read one at a time.
+  const headers = plan.needsRaw && plan.headerOnly ? store.messageHeaders(selected.accountId, ids) : undefined
   let lost = 0
   for (const source of batch) {
     if (ctx.conn.isClosed) break // the client went away: stop reading messages for nobody
@@ -213,9 +215,7 @@ async function writeBatch(
     }
     if (previews !== undefined) source.preview = previews.get(emailId)
     if (plan.needsRaw) {
-      const raw = plan.headerOnly
-        ? ctx.deps.store.messageHeader(selected.accountId, emailId)
-        : readRaw(ctx, selected.accountId, emailId)
+      const raw = headers !== undefined ? headers.get(emailId) : readRaw(ctx, selected.accountId, emailId)
       source.headerOnly = plan.headerOnly
       if (raw === undefined) {
         lost++
