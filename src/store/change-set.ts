@@ -1,13 +1,16 @@
 // One store operation's changes: takes the next modseq of the account once, collects the change
 // log rows and the mailboxes touched, writes them, and publishes the event after COMMIT.
-import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { changes, mailboxes } from '../db/schema/index.ts'
 import type { WriteContext } from '../db/writer.ts'
 import type { EventBus } from '../events/bus.ts'
 import type { Statements } from './statements.ts'
 
 export type ChangeKind = 'mailbox' | 'email' | 'thread'
+
+const insertChangesSql = `INSERT INTO changes (account_id, modseq, kind, object_id, op)
+  SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?3)`
+const touchMailboxesSql = `UPDATE mailboxes SET highest_modseq = ?1
+  WHERE account_id = ?2 AND id IN (SELECT value FROM json_each(?3))`
 export type ChangeOp = 'created' | 'updated' | 'destroyed'
 
 export class ChangeSet {
@@ -49,22 +52,16 @@ export class ChangeSet {
     // An operation that changed nothing (a refused delivery, a no-op STORE) tells no one.
     if (this.isEmpty) return
     const rows = [...this.rows.values()]
-    // Chunks keep each INSERT under SQLite's limit on bound parameters.
-    for (let i = 0; i < rows.length; i += 1000) {
-      this.db
-        .insert(changes)
-        .values(
-          rows.slice(i, i + 1000).map((r) => ({ accountId: this.accountId, modseq: this.modseq, ...r })),
-        )
-        .run()
+    const sqlite = this.db.$client
+    // Every write (each STORE, each delivery) ends here: fixed statements, any number of rows.
+    if (rows.length > 0) {
+      sqlite
+        .query(insertChangesSql)
+        .run(this.accountId, this.modseq, JSON.stringify(rows.map((r) => [r.kind, r.objectId, r.op])))
     }
     const mailboxIds = [...this.touched]
     if (mailboxIds.length > 0) {
-      this.db
-        .update(mailboxes)
-        .set({ highestModseq: this.modseq })
-        .where(and(eq(mailboxes.accountId, this.accountId), inArray(mailboxes.id, mailboxIds)))
-        .run()
+      sqlite.query(touchMailboxesSql).run(this.modseq, this.accountId, JSON.stringify(mailboxIds))
     }
     const kinds = [...new Set(rows.map((r) => r.kind))]
     const change = { accountId: this.accountId, modseq: this.modseq, mailboxIds, kinds }

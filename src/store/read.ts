@@ -128,17 +128,14 @@ export function createReader(db: Db, blobs: BlobStore) {
     placements(mailboxId: number, uids: number[]): { uid: number; emailId: number }[] {
       const out: { uid: number; emailId: number }[] = []
       for (let i = 0; i < uids.length; i += 5000) {
+        const chunk = JSON.stringify(uids.slice(i, i + 5000))
         out.push(
-          ...db
-            .select({ uid: mailboxMessages.uid, emailId: mailboxMessages.emailId })
-            .from(mailboxMessages)
-            .where(
-              and(
-                eq(mailboxMessages.mailboxId, mailboxId),
-                inArray(mailboxMessages.uid, uids.slice(i, i + 5000)),
-              ),
+          ...(db.$client
+            .query(
+              `SELECT uid, email_id AS emailId FROM mailbox_messages
+                WHERE mailbox_id = ? AND uid IN (SELECT value FROM json_each(?))`,
             )
-            .all(),
+            .all(mailboxId, chunk) as { uid: number; emailId: number }[]),
         )
       }
       return out.sort((a, b) => a.uid - b.uid)
