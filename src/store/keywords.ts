@@ -81,11 +81,14 @@ export function toKeywordSet(names: Iterable<string>): KeywordSet {
   return { flags, keywords: [...others].sort() }
 }
 
+const systemKeywordEntries = Object.entries(systemKeywords)
+
 /** All keyword names of a set, JMAP spelling. */
 export function keywordNames(set: KeywordSet): string[] {
   const names: string[] = []
-  for (const [name, bit] of Object.entries(systemKeywords)) if (set.flags & bit) names.push(name)
-  return [...names, ...set.keywords]
+  if (set.flags !== 0) for (const [name, bit] of systemKeywordEntries) if (set.flags & bit) names.push(name)
+  for (const k of set.keywords) names.push(k)
+  return names
 }
 
 /** All flags of a set, IMAP spelling (\Seen …, other keywords as stored). */

@@ -79,6 +79,25 @@ describe('resolving against the mailbox', () => {
     expect(selectExisting(ranges('559:*'), [100, 200, 500])).toEqual([500])
   })
 
+  test('selectExisting agrees with a plain filter over random lists and sets', () => {
+    let seed = 7
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648
+      return seed % n
+    }
+    for (let round = 0; round < 300; round++) {
+      const existing = [...new Set(Array.from({ length: rnd(60) }, () => 1 + rnd(200)))].sort((a, b) => a - b)
+      const parts = Array.from({ length: 1 + rnd(4) }, () =>
+        rnd(4) === 0 ? `${1 + rnd(220)}:*` : `${1 + rnd(220)}:${1 + rnd(220)}`,
+      )
+      const set = ranges(parts.join(','))
+      const intervals = resolveRanges(set, existing.at(-1) ?? 0)
+      const expected = existing.filter((u) => intervals.some(([lo, hi]) => u >= lo && u <= hi))
+      expect(selectExisting(set, existing)).toEqual(expected)
+      expect(selectExisting(set, new Uint32Array(existing))).toEqual(expected)
+    }
+  })
+
   test('`*` in an empty mailbox names nothing', () => {
     expect(resolveRanges(ranges('*'), 0)).toEqual([])
     expect(resolveRanges(ranges('1:*,3'), 0)).toEqual([[3, 3]])

@@ -86,19 +86,23 @@ export function hasNumberAbove(ranges: readonly SeqRange[], largest: number): bo
 
 /**
  * The members of `existing` (ascending, e.g. the mailbox's UIDs) that the set names, with `*` = the
- * last of them. Linear in the sizes of both, so `1:4294967295` costs nothing extra (rfc9051#section-2.3.1.1:
- * UIDs that do not exist are simply ignored).
+ * last of them. A binary search per interval plus the members named, so `1:4294967295` costs
+ * nothing extra (rfc9051#section-2.3.1.1: UIDs that do not exist are simply ignored).
  */
 export function selectExisting(ranges: readonly SeqRange[], existing: ArrayLike<number>): number[] {
   const intervals = resolveRanges(ranges, existing[existing.length - 1] ?? 0)
   const out: number[] = []
-  let k = 0
-  for (let i = 0; i < existing.length; i++) {
-    const n = existing[i] as number
-    while (k < intervals.length && (intervals[k] as [number, number])[1] < n) k++
-    const iv = intervals[k]
-    if (iv === undefined) break
-    if (n >= iv[0]) out.push(n)
+  let i = 0
+  for (const [low, high] of intervals) {
+    // Binary search for the first member ≥ low: UID FETCH of a few messages in a large mailbox
+    // must not walk the whole list.
+    let hi = existing.length
+    while (i < hi) {
+      const mid = (i + hi) >> 1
+      if ((existing[mid] as number) < low) i = mid + 1
+      else hi = mid
+    }
+    for (; i < existing.length && (existing[i] as number) <= high; i++) out.push(existing[i] as number)
   }
   return out
 }

@@ -61,10 +61,15 @@ export const fetch: Handler<'FETCH'> = async (ctx, c) => {
     flagsOf: (m) => selected.flagsOf(m),
   }
   let lost = gone
-  for (let i = 0; i < sources.length; i += batchSize) {
-    const batch = sources.slice(i, i + batchSize)
-    for (const s of batch) s.flagsChanged = changed.has(s.message.uid)
-    lost += await writeBatch(ctx, selected, plan, batch, options, writer)
+  try {
+    for (let i = 0; i < sources.length; i += batchSize) {
+      const batch = sources.slice(i, i + batchSize)
+      for (const s of batch) s.flagsChanged = changed.has(s.message.uid)
+      lost += await writeBatch(ctx, selected, plan, batch, options, writer)
+    }
+  } finally {
+    // Responses already made go out before the completion, also when a later message failed.
+    await writer.end()
   }
   const name = c.uid ? 'UID FETCH' : 'FETCH'
   // rfc5530#section-3 EXPUNGEISSUED: some messages named by sequence number are gone from the
