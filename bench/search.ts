@@ -73,7 +73,7 @@ try {
     await Promise.all(jobs)
   }
   const fillMs = performance.now() - fillStart
-  const view = store.mailboxMessages(inbox.id).map((m, i) => ({ seq: i + 1, uid: m.uid, emailId: m.emailId }))
+  const view = store.mailboxMessages(inbox.id).map((m) => m.uid)
   const now = Date.now()
 
   const searches: [string, Query][] = [

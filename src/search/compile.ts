@@ -7,7 +7,7 @@
 import type { Db } from '../db/client.ts'
 import { systemKeywords } from '../store/keywords.ts'
 import { foldCase } from './fold.ts'
-import type { Query, TextField, ViewEntry } from './query.ts'
+import type { Query, TextField, View } from './query.ts'
 import { bodyMatches, scanHeaders } from './scan.ts'
 
 /** What a compiled query needs joined, and its parameters in order. */
@@ -15,7 +15,7 @@ export interface CompileContext {
   db: Db
   mailboxId: number
   now: number
-  view: readonly ViewEntry[]
+  view: View
   params: (string | number)[]
   needsEmails: boolean
   needsFacts: boolean
@@ -83,10 +83,11 @@ export function headerMatches(ctx: CompileContext, name: string, value: string):
 }
 
 /** The UIDs of the view inside sorted ranges (for long range lists). */
-function viewUidsIn(view: readonly ViewEntry[], ranges: ReadonlyArray<readonly [number, number]>): number[] {
+function viewUidsIn(view: View, ranges: ReadonlyArray<readonly [number, number]>): number[] {
   const out: number[] = []
   let k = 0
-  for (const { uid } of view) {
+  for (let i = 0; i < view.length; i++) {
+    const uid = view[i] as number
     while (k < ranges.length && (ranges[k] as readonly [number, number])[1] < uid) k++
     const r = ranges[k]
     if (r === undefined) break

@@ -12,7 +12,7 @@
 //   sort(accountId, mailboxId, view, keys, query, now)        → uids in sorted order
 //   thread(accountId, mailboxId, view, algorithm, query, now) → ThreadNode[] of uids
 //
-// `view` is the session's list of { seq, uid, emailId } in sequence order; answers are limited to
+// `view` is the session's UIDs in sequence order; answers are limited to
 // it, and to messages still stored (one the session still shows after another session expunged it
 // matches nothing). A mailbox that is not the account's answers nothing.
 //
@@ -31,7 +31,7 @@ import {
   type SortKey,
   type ThreadAlgorithm,
   type ThreadNode,
-  type ViewEntry,
+  type View,
 } from './query.ts'
 import type { SearchText } from './text.ts'
 import { prepareSearchTextInsert } from './text-index.ts'
@@ -44,7 +44,7 @@ export type {
   TextField,
   ThreadAlgorithm,
   ThreadNode,
-  ViewEntry,
+  View,
 } from './query.ts'
 export { all, and, none, not, or } from './query.ts'
 export type { SearchText } from './text.ts'
@@ -91,10 +91,11 @@ function displayName(field: 'from' | 'to'): string {
 }
 
 /** Ascending UIDs of `view` that are in `found` (ascending), merged in one pass. */
-function restrictToView(view: readonly ViewEntry[], found: readonly number[]): number[] {
+function restrictToView(view: View, found: readonly number[]): number[] {
   const out: number[] = []
   let k = 0
-  for (const { uid } of view) {
+  for (let i = 0; i < view.length; i++) {
+    const uid = view[i] as number
     while (k < found.length && (found[k] as number) < uid) k++
     if (k >= found.length) break
     if (found[k] === uid) out.push(uid)
@@ -119,7 +120,7 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
   /** The SELECT of a mailbox's messages matching `query`, with extra columns and ordering. */
   const run = (
     mailboxId: number,
-    view: readonly ViewEntry[],
+    view: View,
     query: Query,
     now: number,
     columns: string[],
@@ -153,13 +154,7 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
 
   return {
     /** SEARCH: the UIDs of the view's messages that match, in sequence order. */
-    search(
-      accountId: number,
-      mailboxId: number,
-      view: readonly ViewEntry[],
-      query: Query,
-      now: number,
-    ): SearchResult {
+    search(accountId: number, mailboxId: number, view: View, query: Query, now: number): SearchResult {
       if (view.length === 0 || query.op === 'none' || !ownsMailbox(accountId, mailboxId))
         return { uids: [], highestModseq: null }
       const wantsModseq = hasLeaf(query, (q) => q.op === 'modseq')
@@ -182,7 +177,7 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
     sort(
       accountId: number,
       mailboxId: number,
-      view: readonly ViewEntry[],
+      view: View,
       keys: readonly SortKey[],
       query: Query,
       now: number,
@@ -191,7 +186,7 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
       const order = keys.map((k) => `${sortExpr[k.key].sql} ${k.reverse ? 'DESC' : 'ASC'}`)
       const facts = keys.some((k) => sortExpr[k.key].facts)
       const rows = run(mailboxId, view, query, now, [], [...order, 'mm.uid'], { emails: true, facts })
-      const inView = new Set(view.map((v) => v.uid))
+      const inView = new Set(Array.from(view))
       return rows.map((r) => r[0] as number).filter((uid) => inView.has(uid))
     },
 
@@ -199,7 +194,7 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
     thread(
       accountId: number,
       mailboxId: number,
-      view: readonly ViewEntry[],
+      view: View,
       algorithm: ThreadAlgorithm,
       query: Query,
       now: number,
@@ -220,7 +215,7 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
         emails: true,
         facts: algorithm === 'references',
       })
-      const position = new Map(view.map((v, i) => [v.uid, i]))
+      const position = new Map(Array.from(view, (uid, i) => [uid, i]))
       const inputs: ThreadInput[] = []
       for (const r of rows) {
         const at = position.get(r[0] as number)

@@ -70,11 +70,8 @@ export interface ThreadNode {
  * Answers are restricted to it, so messages the session has not been told about yet are left
  * out and expunged ones it still shows are matched only when they are still stored.
  */
-export interface ViewEntry {
-  seq: number
-  uid: number
-  emailId: number
-}
+/** A session's view of a mailbox: its UIDs in sequence order (sequence number n is view[n - 1]). */
+export type View = ArrayLike<number>
 
 export const all: Query = { op: 'all' }
 export const none: Query = { op: 'none' }

@@ -3,7 +3,7 @@
 // that answers a Query by re-parsing every raw message (tests may re-parse; the product may not).
 import { parseMessage } from '../../src/mail/index.ts'
 import { headerText } from '../../src/search/header-text.ts'
-import { createSearch, type Query, type SortKey, type ViewEntry } from '../../src/search/index.ts'
+import { createSearch, type Query, type SortKey, type View } from '../../src/search/index.ts'
 import { foldCase, type SearchText, searchTextOf } from '../../src/search/text.ts'
 import { parseStoredKeywords, systemKeywords } from '../../src/store/keywords.ts'
 import { prepareMessage } from '../../src/store/prepare-message.ts'
@@ -57,8 +57,8 @@ export async function searchFixture() {
     raws.set(r.emailId, p.raw)
     return r
   }
-  const view = (): ViewEntry[] =>
-    t.store.mailboxMessages(inbox).map((m, i) => ({ seq: i + 1, uid: m.uid, emailId: m.emailId }))
+  /** The inbox's UIDs in sequence order, as a session sees them. */
+  const view = (): View & number[] => t.store.mailboxMessages(inbox).map((m) => m.uid)
   /** Every message of the inbox re-parsed from its raw bytes, with its current flags. */
   const reference = (): RefMessage[] => {
     const rows = t.store.mailboxMessages(inbox)

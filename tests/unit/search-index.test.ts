@@ -114,7 +114,7 @@ describe('index rows follow their emails', () => {
     const a = await f.add(mail(['Subject: dup'], 'copied words\r\n'), 1)
     const copied = await f.store.copy(f.accountId, f.inbox, [1], f.inbox)
     expect(copied.mapping).toEqual([[1, 2]])
-    const dup = f.view().find((v) => v.uid === 2)?.emailId as number
+    const dup = f.store.mailboxMessages(f.inbox).find((m) => m.uid === 2)?.emailId as number
     expect(dup).not.toBe(a.emailId)
     const copyRow = prepareSearchTextCopy(f.handle.db)
     await f.writer.write(() => copyRow(a.emailId, dup))

@@ -14,7 +14,7 @@ import {
   type TextField,
   type ThreadAlgorithm,
   type ThreadNode,
-  type ViewEntry,
+  type View,
 } from '../../search/index.ts'
 import { normalizeKeyword } from '../../store/keywords.ts'
 import type { CalendarDate, SearchKey, SequenceSet, SortCriterion } from '../proto/index.ts'
@@ -34,7 +34,7 @@ export class BadCharsetError extends Error {
 /** What the session knows of the selected mailbox when it searches. */
 export interface SearchSession {
   /** The messages the session knows, in sequence order (seq = index + 1, ascending UID). */
-  view: readonly ViewEntry[]
+  view: View
   /** UIDs of the saved search result `$` (rfc5182), ascending; empty when nothing was saved. */
   saved: readonly number[]
   /** UIDs that are \Recent in this session. */
@@ -71,13 +71,13 @@ function uidRanges(uids: readonly number[]): Array<[number, number]> {
 function sequenceQuery(set: SequenceSet, s: SearchSession, isUid: boolean): Query {
   // rfc5182#section-2.1: "$" is the saved result, whether given as sequence numbers or UIDs
   if (set.kind === 'saved') return { op: 'uid', ranges: uidRanges(s.saved) }
-  if (isUid) return { op: 'uid', ranges: resolveRanges(set.ranges, s.view[s.view.length - 1]?.uid ?? 0) }
+  if (isUid) return { op: 'uid', ranges: resolveRanges(set.ranges, s.view[s.view.length - 1] ?? 0) }
   // sequence numbers map to UIDs monotonically: an interval of numbers is an interval of UIDs
   const ranges: Array<[number, number]> = []
   for (const [a, b] of resolveRanges(set.ranges, s.view.length)) {
     const low = s.view[Math.max(a, 1) - 1]
     const high = s.view[Math.min(b, s.view.length) - 1]
-    if (low && high && a <= s.view.length) ranges.push([low.uid, high.uid])
+    if (low !== undefined && high !== undefined && a <= s.view.length) ranges.push([low, high])
   }
   return { op: 'uid', ranges }
 }

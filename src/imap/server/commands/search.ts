@@ -2,7 +2,7 @@
 // answer, ESEARCH result options (rfc4731, rfc9051#section-7.3.4), SAVE and `$` (rfc5182), WITHIN
 // (rfc5032), MODSEQ (rfc7162#section-3.1.5) and EMAILID/THREADID (rfc8474#section-6). The
 // criteria become search/'s query (search-query.ts) and the engine answers with UIDs.
-import type { Query, ViewEntry } from '../../../search/index.ts'
+import type { Query, View } from '../../../search/index.ts'
 import { parseObjectId } from '../../../store/object-ids.ts'
 import {
   buildEsearchResponse,
@@ -57,11 +57,8 @@ export const search: Handler<'SEARCH'> = (ctx, c) => {
 }
 
 /** The session's view of the selected mailbox as the search engine takes it. */
-export function viewOf(selected: SelectedMailbox): ViewEntry[] {
-  const view: ViewEntry[] = new Array(selected.exists)
-  for (let i = 0; i < view.length; i++)
-    view[i] = { seq: i + 1, uid: selected.uidAt(i), emailId: selected.emailIdAt(i) }
-  return view
+export function viewOf(selected: SelectedMailbox): View {
+  return selected.uids()
 }
 
 /** UIDs as the client gets them: UIDs for the UID form, else their sequence numbers in the view. */
@@ -76,7 +73,7 @@ export function numbersOf(selected: SelectedMailbox, uids: readonly number[], by
 export function queryOf(
   ctx: ImapContext,
   selected: SelectedMailbox,
-  view: readonly ViewEntry[],
+  view: View,
   keys: SearchKey[],
   charset: string | undefined,
 ): { query: Query; hasModseq: boolean } {
