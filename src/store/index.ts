@@ -105,6 +105,10 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       operate(accountId, (c) => mailboxes.update(c, id, values)),
     subscribeMailbox: (accountId: number, id: number, isSubscribed: boolean) =>
       operate(accountId, (c) => mailboxes.setSubscribed(c, id, isSubscribed)),
+    /** IMAP subscriptions whose mailbox was deleted (rfc9051#section-6.3.7), by path. */
+    orphanSubscriptions: (accountId: number): string[] => mailboxes.orphanSubscriptions(accountId),
+    dropOrphanSubscription: (accountId: number, path: string) =>
+      operate(accountId, (c) => mailboxes.dropOrphanSubscription(c, path)),
 
     /**
      * Deletes a mailbox. Refused (notPossible) for the inbox, for a mailbox with children, and —

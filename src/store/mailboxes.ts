@@ -7,6 +7,7 @@ import { mailAccounts, mailboxes } from '../db/schema/index.ts'
 import type { Clock } from '../lib/clock.ts'
 import { StoreError } from '../lib/errors.ts'
 import type { ChangeSet } from './change-set.ts'
+import { createOrphanSubscriptions } from './subscriptions.ts'
 
 export const hierarchySeparator = '/'
 
@@ -82,27 +83,32 @@ export function createMailboxes(db: Db, clock: Clock) {
     return row.v
   }
 
+  const orphans = createOrphanSubscriptions(db)
   const insert = (
     accountId: number,
     parent: MailboxRow | undefined,
     name: string,
     extra: { role?: string | null; sortOrder?: number; isSubscribed?: boolean },
-  ): MailboxRow =>
-    db
+  ): MailboxRow => {
+    const path = parent ? `${parent.path}${hierarchySeparator}${name}` : name
+    // A subscription left by a deleted mailbox of this name is the new mailbox's.
+    const subscribed = orphans.take(accountId, path) || (extra.isSubscribed ?? true)
+    return db
       .insert(mailboxes)
       .values({
         accountId,
         parentId: parent?.id ?? null,
         name,
-        path: parent ? `${parent.path}${hierarchySeparator}${name}` : name,
+        path,
         role: extra.role ?? null,
         sortOrder: extra.sortOrder ?? 0,
-        isSubscribed: extra.isSubscribed ?? true,
+        isSubscribed: subscribed,
         uidValidity: nextUidValidity(accountId),
         createdAt: clock.now(),
       })
       .returning()
       .get()
+  }
 
   const api = {
     /** Creates the account's mail state and standard mailboxes if missing. Inside a write job. */
@@ -243,13 +249,16 @@ export function createMailboxes(db: Db, clock: Clock) {
         .where(and(eq(mailboxes.accountId, accountId), like(mailboxes.path, `${prefix}%`)))
         .all()
         .filter((d) => d.path.startsWith(prefix))
+      // Subscriptions left under the new names by deleted mailboxes become the moved ones'.
+      const revive = (path: string) => (orphans.take(accountId, path) ? { isSubscribed: true } : {})
       db.update(mailboxes)
-        .set({ parentId: parent?.id ?? null, name: leaf, path: newPath })
+        .set({ parentId: parent?.id ?? null, name: leaf, path: newPath, ...revive(newPath) })
         .where(eq(mailboxes.id, id))
         .run()
       for (const d of descendants) {
+        const path = `${newPath}${hierarchySeparator}${d.path.slice(prefix.length)}`
         db.update(mailboxes)
-          .set({ path: `${newPath}${hierarchySeparator}${d.path.slice(prefix.length)}` })
+          .set({ path, ...revive(path) })
           .where(eq(mailboxes.id, d.id))
           .run()
         changes.touchMailbox(d.id)
@@ -292,12 +301,30 @@ export function createMailboxes(db: Db, clock: Clock) {
       changes.touchMailbox(id)
     },
 
-    /** Deletes an empty mailbox row (the caller has emptied it). */
+    /** Deletes an empty mailbox row (the caller has emptied it); its subscription stays. */
     remove(changes: ChangeSet, id: number): void {
+      const box = api.get(changes.accountId, id)
+      if (box.isSubscribed) orphans.keep(changes.accountId, box.path)
       db.delete(mailboxes)
         .where(and(eq(mailboxes.accountId, changes.accountId), eq(mailboxes.id, id)))
         .run()
       changes.record('mailbox', id, 'destroyed')
+    },
+
+    /** Subscribed names without a mailbox (rfc9051#section-6.3.7), by path. */
+    orphanSubscriptions(accountId: number): string[] {
+      return orphans.list(accountId)
+    },
+
+    /** Unsubscribes a name that has no mailbox; false when it was not subscribed. */
+    dropOrphanSubscription(changes: ChangeSet, path: string): boolean {
+      let levels: string[]
+      try {
+        levels = splitPath(path)
+      } catch {
+        return false
+      }
+      return orphans.take(changes.accountId, levels.join(hierarchySeparator))
     },
 
     /** Whether the mailbox has child mailboxes. */

@@ -344,3 +344,41 @@ describe('LSUB', () => {
     c.close()
   })
 })
+
+describe('subscriptions that outlive their mailbox (rfc9051#section-6.3.7)', () => {
+  test('a deleted subscribed mailbox stays subscribed, \\NonExistent, until unsubscribed or created again', async () => {
+    const { directory, store } = server.services
+    const a = await directory.accounts.add({ email: 'subs@example.test', password: 'subs-password' })
+    await store.ensureAccount(a.id)
+    const c = await ImapClient.login(server.port('imap'), 'subs@example.test', 'subs-password')
+    for (const name of ['Old', 'Projects/Gone', 'Projects/Kept']) {
+      expect((await c.command(`CREATE ${name}`)).done).toStartWith('OK')
+    }
+    expect((await c.command('DELETE Old')).done).toStartWith('OK')
+    expect((await c.command('DELETE Projects/Gone')).done).toStartWith('OK')
+    const subscribed = (pattern: string) => c.command(`LIST (SUBSCRIBED) "" "${pattern}"`)
+    expect(
+      (await subscribed('*')).untagged.filter((l) => !/Archive|Drafts|INBOX|Junk|Sent|Trash/.test(l)),
+    ).toEqual([
+      '* LIST (\\NonExistent \\HasNoChildren \\Subscribed) "/" "Old"',
+      '* LIST (\\HasChildren \\Subscribed) "/" "Projects"',
+      '* LIST (\\NonExistent \\HasNoChildren \\Subscribed) "/" "Projects/Gone"',
+      '* LIST (\\HasNoChildren \\Subscribed) "/" "Projects/Kept"',
+    ])
+    // Only subscriptions are listed that way: a plain LIST does not show what does not exist.
+    expect((await c.command('LIST "" "Old"')).untagged).toEqual([])
+    expect((await c.command('LSUB "" "Old"')).untagged).toEqual(['* LSUB () "/" "Old"'])
+    expect((await c.command('SUBSCRIBE Old')).done).toStartWith('OK')
+    expect((await c.command('SUBSCRIBE Never')).done).toStartWith('NO [NONEXISTENT]')
+    // UNSUBSCRIBE drops the name; CREATE gives it back to a mailbox, still subscribed.
+    expect((await c.command('UNSUBSCRIBE Old')).done).toStartWith('OK')
+    expect((await subscribed('Old')).untagged).toEqual([])
+    expect((await c.command('UNSUBSCRIBE Projects/Kept')).done).toStartWith('OK')
+    expect((await c.command('CREATE Projects/Gone')).done).toStartWith('OK')
+    expect((await subscribed('Projects/*')).untagged).toEqual([
+      '* LIST (\\HasNoChildren \\Subscribed) "/" "Projects/Gone"',
+    ])
+    expect(store.orphanSubscriptions(a.id)).toEqual([])
+    c.close()
+  })
+})

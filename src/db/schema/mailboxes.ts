@@ -1,7 +1,15 @@
 // Mailboxes (folders) of an account, with IMAP UID state and the counters clients poll,
 // and the per-account mail state (change counter, quota usage).
 import { sql } from 'drizzle-orm'
-import { type AnySQLiteColumn, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+import {
+  type AnySQLiteColumn,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core'
 import { accounts } from './accounts.ts'
 
 export const mailAccounts = sqliteTable('mail_accounts', {
@@ -48,4 +56,20 @@ export const mailboxes = sqliteTable(
     uniqueIndex('mailboxes_account_role_unique').on(t.accountId, t.role).where(sql`role IS NOT NULL`),
     index('mailboxes_parent_idx').on(t.parentId),
   ],
+)
+
+/**
+ * IMAP subscriptions whose mailbox was deleted: the server should not drop a name from the
+ * subscription list because its mailbox went away (rfc9051#section-6.3.7), so LIST (SUBSCRIBED)
+ * still shows it, as \NonExistent. A mailbox created or renamed to the name takes it back.
+ */
+export const orphanSubscriptions = sqliteTable(
+  'orphan_subscriptions',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    path: text('path').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.path] })],
 )

@@ -14,6 +14,8 @@ interface Node {
   box: MailboxRow | undefined
   /** Some existing mailbox is below it (\HasChildren, rfc5258#section-4). */
   hasChildren: boolean
+  /** On the subscription list: the mailbox's own flag, or a name kept after its deletion. */
+  subscribed: boolean
 }
 
 /** One line of the answer: the node, whether it meets the selection criteria, and CHILDINFO. */
@@ -24,18 +26,27 @@ interface Found {
   criteriaBelow: boolean
 }
 
-/** Every mailbox and every level above one, INBOX first, then by path. */
-function hierarchy(rows: readonly MailboxRow[]): Node[] {
+/**
+ * Every mailbox and every level above one, and the subscribed names whose mailbox was deleted
+ * (with the levels above them), INBOX first, then by path.
+ */
+function hierarchy(rows: readonly MailboxRow[], orphans: readonly string[] = []): Node[] {
   const nodes = new Map<string, Node>()
-  for (const box of rows) nodes.set(box.path, { path: box.path, box, hasChildren: false })
-  for (const box of rows) {
-    for (let at = box.path.lastIndexOf(delimiter); at > 0; at = box.path.lastIndexOf(delimiter, at - 1)) {
-      const parent = box.path.slice(0, at)
+  for (const box of rows)
+    nodes.set(box.path, { path: box.path, box, hasChildren: false, subscribed: box.isSubscribed })
+  for (const path of orphans) {
+    if (!nodes.has(path)) nodes.set(path, { path, box: undefined, hasChildren: false, subscribed: true })
+  }
+  const levelsAbove = (path: string, exists: boolean) => {
+    for (let at = path.lastIndexOf(delimiter); at > 0; at = path.lastIndexOf(delimiter, at - 1)) {
+      const parent = path.slice(0, at)
       const node = nodes.get(parent)
-      if (node) node.hasChildren = true
-      else nodes.set(parent, { path: parent, box: undefined, hasChildren: true })
+      if (node) node.hasChildren ||= exists
+      else nodes.set(parent, { path: parent, box: undefined, hasChildren: exists, subscribed: false })
     }
   }
+  for (const box of rows) levelsAbove(box.path, true)
+  for (const path of orphans) levelsAbove(path, false)
   const isInbox = (p: string) => p === 'INBOX' || p.startsWith(`INBOX${delimiter}`)
   return [...nodes.values()].sort((a, b) => {
     const rank = Number(!isInbox(a.path)) - Number(!isInbox(b.path))
@@ -104,7 +115,7 @@ function listAttributes(node: Node, nonExistent: string, showSubscribed: boolean
   // never ask (a plain LIST) rely on them, so they always go out (rfc6154#section-5.1 does too).
   const use = specialUse(node.box?.role ?? null)
   if (use) attributes.push(use)
-  if (showSubscribed && node.box?.isSubscribed) attributes.push('\\Subscribed')
+  if (showSubscribed && node.subscribed) attributes.push('\\Subscribed')
   return attributes
 }
 
@@ -119,10 +130,10 @@ export const list: Handler<'LIST'> = (ctx, c) => {
   if (matchers.length > 0) {
     // SUBSCRIBED and SPECIAL-USE select (rfc5258#section-3.1, rfc6154#section-2); without
     // either, every existing mailbox meets the criteria.
+    // rfc5258#section-3.1: with SUBSCRIBED, a subscribed name meets it whether or not it exists.
     const meets = (n: Node) =>
-      n.box !== undefined &&
-      (!selection.subscribed || n.box.isSubscribed) &&
-      (!selection.specialUse || specialUse(n.box.role) !== undefined)
+      (selection.subscribed ? n.subscribed : n.box !== undefined) &&
+      (!selection.specialUse || specialUse(n.box?.role ?? null) !== undefined)
     const showSubscribed = selection.subscribed || returns.subscribed
     const nonExistent = c.extended || ctx.enabled.has('IMAP4REV2') ? '\\NonExistent' : '\\Noselect'
     const childInfo = [
@@ -130,7 +141,9 @@ export const list: Handler<'LIST'> = (ctx, c) => {
       ...(selection.specialUse ? ['SPECIAL-USE'] : []),
     ]
     const rows = ctx.deps.store.listMailboxes(accountId)
-    for (const found of findEntries(hierarchy(rows), matchers, meets)) {
+    const orphans =
+      selection.subscribed || returns.subscribed ? ctx.deps.store.orphanSubscriptions(accountId) : []
+    for (const found of findEntries(hierarchy(rows, orphans), matchers, meets)) {
       const { node } = found
       const attributes = listAttributes(node, nonExistent, showSubscribed)
       const entry: ListEntry = { attributes, delimiter, name: node.path }
@@ -154,8 +167,11 @@ export const lsub: Handler<'LSUB'> = (ctx, c) => {
   const accountId = ctx.account?.id ?? 0
   const matchers = matchersFor(ctx, c.reference, [c.pattern])
   if (matchers.length > 0) {
-    const nodes = hierarchy(ctx.deps.store.listMailboxes(accountId))
-    const meets = (n: Node) => n.box?.isSubscribed === true
+    const nodes = hierarchy(
+      ctx.deps.store.listMailboxes(accountId),
+      ctx.deps.store.orphanSubscriptions(accountId),
+    )
+    const meets = (n: Node) => n.subscribed
     for (const { node, meetsCriteria } of findEntries(nodes, matchers, meets)) {
       write(ctx, 'LSUB', { attributes: meetsCriteria ? [] : ['\\Noselect'], delimiter, name: node.path })
     }

@@ -90,19 +90,31 @@ export const rename: Handler<'RENAME'> = async (ctx, c) => {
 }
 
 /**
- * Only existing mailboxes can be subscribed (rfc9051#section-6.3.7 lets the server check):
- * subscriptions are kept on the mailbox itself. Subscribing twice is OK.
+ * Only existing mailboxes can be subscribed (rfc9051#section-6.3.7 lets the server check), and
+ * names still subscribed after their mailbox was deleted. Subscribing twice is OK.
  */
 export const subscribe: Handler<'SUBSCRIBE'> = async (ctx, c) => {
-  const box = findMailbox(ctx, c.mailbox)
-  if (!box.isSubscribed) await ctx.deps.store.subscribeMailbox(ctx.account?.id ?? 0, box.id, true)
+  const accountId = ctx.account?.id ?? 0
+  const path = pathFromWire(ctx, c.mailbox)
+  const box = ctx.deps.store.findMailbox(accountId, path)
+  if (box === undefined && !isOrphanSubscription(ctx, path)) findMailbox(ctx, c.mailbox) // NO [NONEXISTENT]
+  if (box && !box.isSubscribed) await ctx.deps.store.subscribeMailbox(accountId, box.id, true)
   ctx.complete(c.tag, 'OK', 'SUBSCRIBE completed')
 }
 
-/** OK also when the name was not subscribed, which covers names that are not mailboxes (rfc9051#section-6.3.8). */
+/**
+ * OK also when the name was not subscribed, which covers names that are not mailboxes
+ * (rfc9051#section-6.3.8); a name kept after its mailbox was deleted is dropped.
+ */
 export const unsubscribe: Handler<'UNSUBSCRIBE'> = async (ctx, c) => {
   const accountId = ctx.account?.id ?? 0
-  const box = ctx.deps.store.findMailbox(accountId, pathFromWire(ctx, c.mailbox))
+  const path = pathFromWire(ctx, c.mailbox)
+  const box = ctx.deps.store.findMailbox(accountId, path)
   if (box?.isSubscribed) await ctx.deps.store.subscribeMailbox(accountId, box.id, false)
+  else if (box === undefined) await ctx.deps.store.dropOrphanSubscription(accountId, path)
   ctx.complete(c.tag, 'OK', 'UNSUBSCRIBE completed')
+}
+
+function isOrphanSubscription(ctx: ImapContext, path: string): boolean {
+  return ctx.deps.store.orphanSubscriptions(ctx.account?.id ?? 0).includes(path)
 }
