@@ -1,9 +1,10 @@
 // The one place writes go through. Jobs queued in the same turn of the event loop run in one
 // SQLite transaction (group commit): one fsync for many deliveries, each job isolated by a
 // savepoint so one failing job does not undo the others. Callers are answered only after
-// COMMIT, so nothing is acknowledged before it is durable. Jobs are synchronous: no awaits
-// inside a transaction.
+// COMMIT and the WAL's fsync (wal-sync.ts), which runs off the event loop, so nothing is
+// acknowledged before it is durable. Jobs are synchronous: no awaits inside a transaction.
 import type { Database } from 'bun:sqlite'
+import { type WalSync, walSync } from './wal-sync.ts'
 
 export interface WriteContext {
   /** Runs after COMMIT (for example, publishing change events); never inside the transaction. */
@@ -17,7 +18,7 @@ export interface Writer {
   write<T>(job: WriteJob<T>): Promise<T>
   /** Runs a job in its own transaction right now (CLI, start-up); still durable on return. */
   writeNow<T>(job: WriteJob<T>): T
-  /** Resolves when every queued job has been committed. */
+  /** Resolves when every queued job has been committed and made durable. */
   drain(): Promise<void>
 }
 
@@ -30,14 +31,27 @@ interface Queued {
 /** Jobs per transaction at most, so one transaction stays short. */
 const maxBatch = 500
 
-export function createWriter(sqlite: Database, onError: (err: unknown) => void = () => {}): Writer {
+export function createWriter(
+  sqlite: Database,
+  onError: (err: unknown) => void = () => {},
+  wal: WalSync = walSync(sqlite),
+): Writer {
   let queue: Queued[] = []
   let scheduled = false
+  let syncing = 0
   const idle: (() => void)[] = []
 
-  const runBatch = (batch: Queued[]) => {
+  /**
+   * Runs a batch in one transaction; returns what answers its callers (and runs the after-commit
+   * hooks) once the caller has made the commit durable, or undefined when it was rolled back.
+   */
+  const runBatch = (
+    batch: Queued[],
+  ): ((durable: { ok: true } | { ok: false; err: unknown }) => void) | undefined => {
     const after: (() => void)[] = []
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = []
+    // The commit itself does not fsync (see wal-sync.ts); writes outside the writer keep FULL.
+    sqlite.exec('PRAGMA synchronous = NORMAL')
     sqlite.exec('BEGIN IMMEDIATE')
     try {
       for (const item of batch) {
@@ -58,20 +72,33 @@ export function createWriter(sqlite: Database, onError: (err: unknown) => void =
     } catch (err) {
       if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
       for (const item of batch) item.reject(err)
-      return
+      return undefined
+    } finally {
+      sqlite.exec('PRAGMA synchronous = FULL')
     }
-    batch.forEach((item, i) => {
-      const outcome = outcomes[i]
-      if (outcome?.ok) item.resolve(outcome.value)
-      else item.reject(outcome?.err)
-    })
-    for (const fn of after) {
-      try {
-        fn()
-      } catch (err) {
-        onError(err)
+    return (durable) => {
+      if (!durable.ok) {
+        // Committed, but not known to be on disk: nobody may be told it is done.
+        for (const item of batch) item.reject(durable.err)
+        return
+      }
+      batch.forEach((item, i) => {
+        const outcome = outcomes[i]
+        if (outcome?.ok) item.resolve(outcome.value)
+        else item.reject(outcome?.err)
+      })
+      for (const fn of after) {
+        try {
+          fn()
+        } catch (err) {
+          onError(err)
+        }
       }
     }
+  }
+
+  const settleIdle = () => {
+    if (queue.length === 0 && !scheduled && syncing === 0) for (const fn of idle.splice(0)) fn()
   }
 
   const flush = () => {
@@ -79,9 +106,21 @@ export function createWriter(sqlite: Database, onError: (err: unknown) => void =
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch)
       queue = queue.slice(maxBatch)
-      runBatch(batch)
+      const settle = runBatch(batch)
+      if (settle === undefined) continue
+      syncing++
+      wal
+        .sync()
+        .then(
+          () => settle({ ok: true }),
+          (err: unknown) => settle({ ok: false, err }),
+        )
+        .finally(() => {
+          syncing--
+          settleIdle()
+        })
     }
-    for (const fn of idle.splice(0)) fn()
+    settleIdle()
   }
 
   return {
@@ -97,7 +136,7 @@ export function createWriter(sqlite: Database, onError: (err: unknown) => void =
     writeNow<T>(job: WriteJob<T>): T {
       if (queue.length > 0) flush()
       let result: { value: T } | { err: unknown } | undefined
-      runBatch([
+      const settle = runBatch([
         {
           job,
           resolve: (value) => {
@@ -108,11 +147,19 @@ export function createWriter(sqlite: Database, onError: (err: unknown) => void =
           },
         },
       ])
+      if (settle) {
+        try {
+          wal.syncNow()
+          settle({ ok: true })
+        } catch (err) {
+          settle({ ok: false, err })
+        }
+      }
       if (result && 'value' in result) return result.value
       throw result?.err
     },
     drain(): Promise<void> {
-      if (queue.length === 0 && !scheduled) return Promise.resolve()
+      if (queue.length === 0 && !scheduled && syncing === 0) return Promise.resolve()
       return new Promise((resolve) => idle.push(resolve))
     },
   }
