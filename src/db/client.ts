@@ -1,5 +1,6 @@
 // The SQLite database: one file, WAL, foreign keys, busy timeout, FULL sync so what a client
-// was told is committed survives a power cut. Drizzle on bun:sqlite.
+// was told is committed survives a power cut (the writer instead fsyncs the WAL itself, off the
+// event loop: db/wal-sync.ts). Drizzle on bun:sqlite.
 import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
