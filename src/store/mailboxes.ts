@@ -66,6 +66,14 @@ export function createMailboxes(db: Db, clock: Clock) {
       and(eq(mailboxes.accountId, sql.placeholder('accountId')), eq(mailboxes.id, sql.placeholder('id'))),
     )
     .prepare()
+  // By path: every SELECT, STATUS, APPEND and COPY looks its mailbox up so.
+  const byPath = db
+    .select()
+    .from(mailboxes)
+    .where(
+      and(eq(mailboxes.accountId, sql.placeholder('accountId')), eq(mailboxes.path, sql.placeholder('path'))),
+    )
+    .prepare()
   const provisioned = db
     .select({ id: mailAccounts.accountId })
     .from(mailAccounts)
@@ -149,11 +157,7 @@ export function createMailboxes(db: Db, clock: Clock) {
       } catch {
         return undefined
       }
-      return db
-        .select()
-        .from(mailboxes)
-        .where(and(eq(mailboxes.accountId, accountId), eq(mailboxes.path, levels.join(hierarchySeparator))))
-        .get()
+      return byPath.get({ accountId, path: levels.join(hierarchySeparator) })
     },
 
     findByRole(accountId: number, role: string): MailboxRow | undefined {
