@@ -83,12 +83,17 @@ export function createBlobStore(db: Db, statements: Statements) {
         .where(eq(blobs.id, id))
         .get()
       if (!row) throw new StoreError('notFound', 'message content not found')
-      return row.encoding === encodingZstd ? decompress(row.data) : row.data
+      return blobBytes(row.data, row.encoding)
     },
   }
 }
 
 export type BlobStore = ReturnType<typeof createBlobStore>
+
+/** A blob row's message bytes. */
+export function blobBytes(data: Uint8Array, encoding: number): Uint8Array {
+  return encoding === encodingZstd ? decompress(data) : data
+}
 
 /**
  * A message's header (blank line included) from a blob row read as `substr(data, 1,

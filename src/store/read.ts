@@ -4,7 +4,7 @@ import { and, asc, count, eq, gt, inArray, sql } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
-import { type BlobStore, blobHeader, blobHeaderColumns } from './blobs.ts'
+import { blobBytes, blobHeader, blobHeaderColumns } from './blobs.ts'
 import { deletedBit, seenBit } from './keywords.ts'
 
 export interface MailboxMessage {
@@ -33,7 +33,7 @@ const wireColumns = [
   ['body', 'imap_body', 'imapBody'],
 ] as const
 
-export function createReader(db: Db, blobs: BlobStore) {
+export function createReader(db: Db) {
   /**
    * Only the named fact columns, in one query without row mapping: FETCH ENVELOPE of a large
    * mailbox must not read every message's MIME tree.
@@ -253,15 +253,16 @@ export function createReader(db: Db, blobs: BlobStore) {
       )
     },
 
-    /** The raw message. */
+    /** The raw message (one query: FETCH BODY[] and POP3 RETR read one message at a time). */
     raw(accountId: number, emailId: number): Uint8Array {
-      const row = db
-        .select({ blobId: emails.blobId })
-        .from(emails)
-        .where(and(eq(emails.accountId, accountId), eq(emails.id, emailId)))
-        .get()
+      const row = db.$client
+        .query(
+          `SELECT b.data, b.encoding FROM emails e JOIN blobs b ON b.id = e.blob_id
+            WHERE e.account_id = ? AND e.id = ?`,
+        )
+        .values(accountId, emailId)[0] as [Uint8Array, number] | undefined
       if (!row) throw new StoreError('notFound', 'no such message')
-      return blobs.read(row.blobId)
+      return blobBytes(row[0], row[1])
     },
   }
 }
