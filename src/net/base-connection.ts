@@ -74,17 +74,28 @@ export abstract class BaseConnection implements Connection {
   }
 
   readLineBytes(): Promise<Uint8Array | null> {
+    this.#beforeRead()
     return this.input.readLine()
   }
 
   async readLine(): Promise<string | null> {
+    this.#beforeRead()
     const bytes = await this.input.readLine()
     return bytes === null ? null : utf8.decode(bytes)
   }
 
   readBytes(n: number): Promise<Uint8Array | null> {
+    this.#beforeRead()
     return this.input.readBytes(n)
   }
+
+  /** Nothing to read yet: the peer is waiting for our answer, so held-back output goes now. */
+  #beforeRead(): void {
+    if (this.input.bufferedLength === 0) this.sendPendingOutput()
+  }
+
+  /** Sends output a transport holds back to combine writes (see SocketConnection). */
+  protected sendPendingOutput(): void {}
 
   close(): Promise<void> {
     if (this.#closing === undefined) {

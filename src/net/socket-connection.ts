@@ -55,8 +55,9 @@ export class SocketConnection extends BaseConnection {
   #blocked = false
   #holdOutput = false
   /**
-   * Writes of this turn of the event loop, sent together at its end: a command's untagged
-   * responses and completion cost one socket write (and one TLS record), not one each.
+   * Writes of this turn of the event loop, sent together at its end, or as soon as the protocol
+   * waits for input that has not come: a command's untagged responses and completion cost one
+   * socket write (and one TLS record), not one each, and pipelined commands' answers share one.
    */
   #coalesced: Uint8Array[] = []
   #coalescedBytes = 0
@@ -154,6 +155,10 @@ export class SocketConnection extends BaseConnection {
     }
   }
 
+  protected override sendPendingOutput(): void {
+    this.#sendCoalesced()
+  }
+
   readonly #sendCoalescedLater = () => {
     this.#coalesceScheduled = false
     this.#sendCoalesced()
@@ -224,6 +229,7 @@ export class SocketConnection extends BaseConnection {
   }
 
   flush(): Promise<void> {
+    this.#sendCoalesced()
     if (this.#outputIdle() || this.#gone) return Promise.resolve()
     return new Promise((resolve) => this.#flushWaiters.push(resolve))
   }

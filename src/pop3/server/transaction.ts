@@ -53,7 +53,9 @@ export async function transactionCommand(session: SessionContext, command: Pop3C
       else writeMessage(conn, body, command.verb === 'TOP' ? ok('top of message follows') : retrStatus(raw))
       if (command.verb === 'RETR') {
         view.markRetrieved(n)
-        // The response is on its way; read the next one while the client takes this one in.
+        // Put the response on its way now (the connection would hold it to combine writes), then
+        // read the next message while the client takes this one in.
+        void conn.flush()
         prefetchNext(session, drop, n)
       }
       // A client that pipelines many RETRs must not fill our memory: wait for the socket now and then.
