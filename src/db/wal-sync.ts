@@ -8,16 +8,25 @@ import type { Database } from 'bun:sqlite'
 import { fdatasync, fdatasyncSync, openSync } from 'node:fs'
 
 export interface WalSync {
+  /**
+   * Whether it fsyncs the WAL itself, so commits need not (synchronous=NORMAL). False where the
+   * database is not in WAL mode (a file system without shared memory): commits then sync.
+   */
+  readonly syncsWal: boolean
   /** Resolves once everything committed before the call is on disk. */
   sync(): Promise<void>
   /** The same, blocking (the CLI, start-up). */
   syncNow(): void
 }
 
-/** For a database file in WAL mode; an in-memory database has nothing to sync. */
+const commitsSync: WalSync = { syncsWal: false, sync: () => Promise.resolve(), syncNow: () => {} }
+
+/** For a database file in WAL mode; otherwise (in memory, another journal mode) commits sync. */
 export function walSync(sqlite: Database): WalSync {
   const path = sqlite.filename
-  if (path === '' || path === ':memory:') return { sync: () => Promise.resolve(), syncNow: () => {} }
+  if (path === '' || path === ':memory:') return commitsSync
+  const mode = sqlite.query('PRAGMA journal_mode').get() as { journal_mode: string } | null
+  if (mode?.journal_mode !== 'wal') return commitsSync
   let fd: number | undefined
   // The WAL exists from the first commit on and keeps its inode while the database is open.
   const walFd = () => {
@@ -38,6 +47,7 @@ export function walSync(sqlite: Database): WalSync {
     return p
   }
   return {
+    syncsWal: true,
     sync() {
       if (running === undefined) return start()
       // A sync under way may have started before the caller's commit: wait for the next one,

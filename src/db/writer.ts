@@ -51,7 +51,7 @@ export function createWriter(
     const after: (() => void)[] = []
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = []
     // The commit itself does not fsync (see wal-sync.ts); writes outside the writer keep FULL.
-    sqlite.exec('PRAGMA synchronous = NORMAL')
+    if (wal.syncsWal) sqlite.exec('PRAGMA synchronous = NORMAL')
     sqlite.exec('BEGIN IMMEDIATE')
     try {
       for (const item of batch) {
@@ -74,7 +74,7 @@ export function createWriter(
       for (const item of batch) item.reject(err)
       return undefined
     } finally {
-      sqlite.exec('PRAGMA synchronous = FULL')
+      if (wal.syncsWal) sqlite.exec('PRAGMA synchronous = FULL')
     }
     return (durable) => {
       if (!durable.ok) {

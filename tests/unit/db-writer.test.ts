@@ -13,6 +13,7 @@ function heldSync() {
   const pending: { resolve: () => void; reject: (err: Error) => void }[] = []
   let syncNowCalls = 0
   const wal: WalSync = {
+    syncsWal: true,
     sync: () => new Promise((resolve, reject) => pending.push({ resolve, reject })),
     syncNow: () => {
       syncNowCalls++
@@ -106,6 +107,26 @@ test('a sync asked for while one runs waits for the next; callers meanwhile shar
     const again = openDatabase(join(dir.path, 'w.sqlite'))
     expect(again.sqlite.query('SELECT v FROM t').get()).toEqual({ v: 42 })
     again.close()
+  } finally {
+    dir.remove()
+  }
+})
+
+test('only a database in WAL mode has its WAL synced; others keep syncing at commit', () => {
+  const dir = tempDir()
+  try {
+    const wal = openDatabase(join(dir.path, 'wal.sqlite'))
+    expect(walSync(wal.sqlite).syncsWal).toBe(true)
+    wal.close()
+    const other = openDatabase(join(dir.path, 'delete.sqlite'))
+    other.sqlite.exec('PRAGMA journal_mode = DELETE')
+    expect(walSync(other.sqlite).syncsWal).toBe(false)
+    const writer = createWriter(other.sqlite)
+    other.sqlite.exec('CREATE TABLE t (v INTEGER)')
+    writer.writeNow(() => other.sqlite.exec('INSERT INTO t VALUES (1)'))
+    expect(other.sqlite.query('PRAGMA synchronous').get()).toEqual({ synchronous: 2 }) // FULL
+    other.close()
+    expect(walSync(openDatabase(':memory:').sqlite).syncsWal).toBe(false)
   } finally {
     dir.remove()
   }
