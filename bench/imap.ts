@@ -14,7 +14,9 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { loadSpamAssassinCorpus } from '../tests/fixtures/mail/corpus.ts'
 import { dovecotConfig } from '../tests/helpers/dovecot.ts'
-import { freePorts, ProcessOutput, run, waitForPort } from '../tests/helpers/process.ts'
+import { prng } from '../tests/helpers/prng.ts'
+import { freePorts, run, waitForPort } from '../tests/helpers/process.ts'
+import { startBenchPostern } from './lib/postern.ts'
 import { processTree, read, statusKb, stopTree } from './lib/proc.ts'
 
 const USER = 'bench@bench.test'
@@ -22,7 +24,6 @@ const PASSWORD = 'bench-password-1'
 const SESSIONS = 50
 const RUNS = 5 // timed runs of each single-session measurement; the median is reported
 const SEARCH_WORD = 'mortgage'
-const repoRoot = resolve(import.meta.dir, '..')
 const dovecotBin = '/usr/sbin/dovecot'
 const imapBin = '/usr/lib/dovecot/imap'
 
@@ -251,18 +252,6 @@ function messages(count: number): Uint8Array[] {
   })
 }
 
-function writeMbox(path: string, raws: Uint8Array[]): void {
-  const fd = fs.openSync(path, 'w')
-  for (const raw of raws) {
-    let text = Buffer.from(raw)
-      .toString('latin1')
-      .replace(/^(>*From )/gm, '>$1')
-    if (!text.endsWith('\n')) text += '\n'
-    fs.writeSync(fd, Buffer.from(`From bench@postern.test Thu Aug 22 12:36:23 2002\n${text}\n`, 'latin1'))
-  }
-  fs.closeSync(fd)
-}
-
 interface Target {
   name: string
   port: number
@@ -271,53 +260,24 @@ interface Target {
 }
 
 async function startPostern(tmp: string, raws: Uint8Array[]): Promise<Target> {
-  const [imap = 0, http = 0] = await freePorts(2)
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    POSTERN_DATA_DIR: join(tmp, 'postern'),
-    POSTERN_HOSTNAME: 'bench.test',
-    POSTERN_ADMIN_PASSWORD: 'bench-admin-password',
-    POSTERN_LOG_LEVEL: 'info',
+  const postern = await startBenchPostern({
+    tmp,
+    service: 'IMAP',
+    user: USER,
+    password: PASSWORD,
+    raws,
     // Plain TCP on both sides, as Dovecot runs with ssl = no here.
-    POSTERN_IMAP_ALLOW_PLAINTEXT_LOGIN: 'true',
-    POSTERN_LIMITS_MAX_CONNECTIONS: '10000',
-    POSTERN_LIMITS_MAX_CONNECTIONS_PER_IP: '10000',
-    POSTERN_LISTEN_IMAP: `127.0.0.1:${imap}`,
-    POSTERN_LISTEN_HTTP: `127.0.0.1:${http}`,
-    ...Object.fromEntries(
-      ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAPS', 'POP3', 'POP3S', 'MANAGESIEVE', 'LMTP', 'HTTPS'].map(
-        (s) => [`POSTERN_LISTEN_${s}`, 'off'],
-      ),
-    ),
-  }
-  const cli = (...a: string[]) => {
-    const r = run([process.execPath, 'src/main.ts', ...a], { cwd: repoRoot, env })
-    if (r.code !== 0) throw new Error(`postern ${a.join(' ')} failed:\n${r.stdout}\n${r.stderr}`)
-    return r
-  }
-  cli('domain', 'add', 'bench.test')
-  cli('account', 'add', USER, '--password', PASSWORD)
-  const mbox = join(tmp, 'bench.mbox')
-  writeMbox(mbox, raws)
-  const start = performance.now()
-  cli('import', 'mbox', mbox, '--account', USER)
-  console.log(
-    `postern: imported ${raws.length} messages in ${((performance.now() - start) / 1000).toFixed(1)} s`,
-  )
-  fs.rmSync(mbox)
-  const profile = args.cpuProfDir ? ['--cpu-prof', '--cpu-prof-md', `--cpu-prof-dir=${args.cpuProfDir}`] : []
-  const child = Bun.spawn([process.execPath, ...profile, 'src/main.ts', 'serve'], {
-    cwd: repoRoot,
-    env,
-    stdout: 'pipe',
-    stderr: 'pipe',
+    env: {
+      POSTERN_IMAP_ALLOW_PLAINTEXT_LOGIN: 'true',
+      POSTERN_LIMITS_MAX_CONNECTIONS: '10000',
+      POSTERN_LIMITS_MAX_CONNECTIONS_PER_IP: '10000',
+    },
+    cpuProfDir: args.cpuProfDir,
+    cleanups,
+    stop: (pid) => stopTree(pid),
   })
-  cleanups.push(() => stopTree(child.pid))
-  const output = new ProcessOutput(
-    child as { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> },
-  )
-  await output.waitFor(/postern started/, 60_000)
-  return { name: 'postern', port: imap, pid: child.pid }
+  console.log(`postern: imported ${raws.length} messages in ${postern.importSeconds.toFixed(1)} s`)
+  return { name: 'postern', port: postern.port, pid: postern.pid }
 }
 
 /** Limits high enough for the mixed and IDLE runs' connection counts. */
@@ -457,18 +417,6 @@ async function singleSession(t: Target, count: number): Promise<Single> {
     }
   } finally {
     c.close()
-  }
-}
-
-/** mulberry32, so that both servers get the same operations in the same order. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
 

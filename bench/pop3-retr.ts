@@ -7,16 +7,16 @@
 import * as fs from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { loadSpamAssassinCorpus } from '../tests/fixtures/mail/corpus.ts'
 import { dovecotConfig } from '../tests/helpers/dovecot.ts'
-import { freePorts, ProcessOutput, run, waitForPort } from '../tests/helpers/process.ts'
+import { freePorts, run, waitForPort } from '../tests/helpers/process.ts'
+import { startBenchPostern } from './lib/postern.ts'
 
 const COUNT = Number(process.argv[2] ?? 5000)
 const ROUNDS = 3 // timed sessions per server and mode; the median is reported
 const USER = 'bench@bench.test'
 const PASSWORD = 'bench-password-1'
-const repoRoot = resolve(import.meta.dir, '..')
 const dovecotBin = '/usr/sbin/dovecot'
 const pop3Bin = '/usr/lib/dovecot/pop3'
 
@@ -35,18 +35,6 @@ function messages(): Uint8Array[] {
   const corpus = loadSpamAssassinCorpus()
   if (corpus.length < COUNT) throw new Error(`the corpus has only ${corpus.length} messages`)
   return corpus.slice(0, COUNT).map((m) => m.raw)
-}
-
-/** mboxrd: a "From " line per message, body lines /^>*From / quoted once more. */
-function writeMbox(path: string, raws: Uint8Array[]): void {
-  const parts = raws.map((raw) => {
-    let text = Buffer.from(raw)
-      .toString('latin1')
-      .replace(/^(>*From )/gm, '>$1')
-    if (!text.endsWith('\n')) text += '\n'
-    return Buffer.from(`From bench@postern.test Thu Aug 22 12:36:23 2002\n${text}\n`, 'latin1')
-  })
-  fs.writeFileSync(path, Buffer.concat(parts))
 }
 
 /** A raw POP3 client that reads responses as bytes. */
@@ -161,45 +149,18 @@ async function retrieveAll(port: number, pipelined: boolean): Promise<Timing> {
 }
 
 async function startPostern(tmp: string, raws: Uint8Array[]): Promise<number> {
-  const [pop3 = 0, http = 0] = await freePorts(2)
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    POSTERN_DATA_DIR: join(tmp, 'postern'),
-    POSTERN_HOSTNAME: 'bench.test',
-    POSTERN_ADMIN_PASSWORD: 'bench-admin-password',
-    POSTERN_LOG_LEVEL: 'info',
+  const postern = await startBenchPostern({
+    tmp,
+    service: 'POP3',
+    user: USER,
+    password: PASSWORD,
+    raws,
     // Plain TCP on both sides, as Dovecot runs with ssl = no here.
-    POSTERN_POP3_ALLOW_PLAINTEXT_LOGIN: 'true',
-    POSTERN_LISTEN_POP3: `127.0.0.1:${pop3}`,
-    POSTERN_LISTEN_HTTP: `127.0.0.1:${http}`,
-    ...Object.fromEntries(
-      ['SMTP', 'SUBMISSION', 'SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3S', 'MANAGESIEVE', 'LMTP', 'HTTPS'].map(
-        (s) => [`POSTERN_LISTEN_${s}`, 'off'],
-      ),
-    ),
-  }
-  const cli = (...args: string[]) => {
-    const r = run([process.execPath, 'src/main.ts', ...args], { cwd: repoRoot, env })
-    if (r.code !== 0) throw new Error(`postern ${args.join(' ')} failed:\n${r.stdout}\n${r.stderr}`)
-  }
-  cli('domain', 'add', 'bench.test')
-  cli('account', 'add', USER, '--password', PASSWORD)
-  const mbox = join(tmp, 'bench.mbox')
-  writeMbox(mbox, raws)
-  cli('import', 'mbox', mbox, '--account', USER)
-  const child = Bun.spawn([process.execPath, 'src/main.ts', 'serve'], {
-    cwd: repoRoot,
-    env,
-    stdout: 'pipe',
-    stderr: 'pipe',
+    env: { POSTERN_POP3_ALLOW_PLAINTEXT_LOGIN: 'true' },
+    cleanups,
+    stop: (pid) => process.kill(pid, 'SIGKILL'),
   })
-  cleanups.push(() => child.kill('SIGKILL'))
-  // Reading its output also keeps the pipe from filling up.
-  const output = new ProcessOutput(
-    child as { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> },
-  )
-  await output.waitFor(/postern started/, 60_000)
-  return pop3
+  return postern.port
 }
 
 async function startDovecot(tmp: string, raws: Uint8Array[]): Promise<number | undefined> {

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import net from 'node:net'
 import { ImapClient } from '../helpers/imap-client.ts'
+import { prng } from '../helpers/prng.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
 
 const seed = Number(process.env.IMAP_FUZZ_SEED ?? 20261129)
@@ -13,18 +14,6 @@ const seed = Number(process.env.IMAP_FUZZ_SEED ?? 20261129)
 const caseMs = 5000
 let server: TestServer
 let port = 0
-
-/** mulberry32: small, fast, seeded. */
-function prng(s: number): () => number {
-  let a = s >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 beforeAll(async () => {
   server = await startTestServer({ env: { POSTERN_IMAP_ALLOW_PLAINTEXT_LOGIN: 'true' } })

@@ -10,20 +10,9 @@ import {
   parseCommandParts,
   tryReadTag,
 } from '../../src/imap/proto/index.ts'
+import { prng } from '../helpers/prng.ts'
 
 const enc = new TextEncoder()
-
-/** mulberry32: a small seeded PRNG, so every run sees the same cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Parses and reports 'ok' or 'error'; anything thrown that is not a ParseError fails the test. */
 function outcome(input: Uint8Array): 'ok' | 'error' {

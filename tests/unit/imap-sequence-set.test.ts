@@ -16,6 +16,7 @@ import {
   sequenceSetHas,
   sequenceSetOf,
 } from '../../src/imap/proto/index.ts'
+import { prng } from '../helpers/prng.ts'
 
 const ranges = (text: string): SeqRange[] => {
   const set = parseSequenceSet(text)
@@ -80,11 +81,8 @@ describe('resolving against the mailbox', () => {
   })
 
   test('selectExisting agrees with a plain filter over random lists and sets', () => {
-    let seed = 7
-    const rnd = (n: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648
-      return seed % n
-    }
+    const random = prng(7)
+    const rnd = (n: number) => Math.floor(random() * n)
     for (let round = 0; round < 300; round++) {
       const existing = [...new Set(Array.from({ length: rnd(60) }, () => 1 + rnd(200)))].sort((a, b) => a - b)
       const parts = Array.from({ length: 1 + rnd(4) }, () =>
