@@ -107,6 +107,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       operate(accountId, (c) => mailboxes.setSubscribed(c, id, isSubscribed)),
     /** IMAP subscriptions whose mailbox was deleted (rfc9051#section-6.3.7), by path. */
     orphanSubscriptions: (accountId: number): string[] => mailboxes.orphanSubscriptions(accountId),
+    isOrphanSubscription: (accountId: number, path: string) =>
+      mailboxes.isOrphanSubscription(accountId, path),
     dropOrphanSubscription: (accountId: number, path: string) =>
       operate(accountId, (c) => mailboxes.dropOrphanSubscription(c, path)),
 

@@ -57,6 +57,15 @@ export function splitPath(path: string): string[] {
   return [first.toUpperCase() === 'INBOX' ? 'INBOX' : first, ...rest]
 }
 
+/** A path as mailboxes are stored under (INBOX in its one spelling), or undefined if invalid. */
+function storedPath(path: string): string | undefined {
+  try {
+    return splitPath(path).join(hierarchySeparator)
+  } catch {
+    return undefined
+  }
+}
+
 export function createMailboxes(db: Db, clock: Clock) {
   // Looked up after every IMAP command of every session: compiled once, not built per call.
   const byId = db
@@ -151,13 +160,8 @@ export function createMailboxes(db: Db, clock: Clock) {
 
     /** Finds a mailbox by path ("INBOX" in any case is the inbox); undefined when absent. */
     findByPath(accountId: number, path: string): MailboxRow | undefined {
-      let levels: string[]
-      try {
-        levels = splitPath(path)
-      } catch {
-        return undefined
-      }
-      return byPath.get({ accountId, path: levels.join(hierarchySeparator) })
+      const stored = storedPath(path)
+      return stored === undefined ? undefined : byPath.get({ accountId, path: stored })
     },
 
     findByRole(accountId: number, role: string): MailboxRow | undefined {
@@ -320,15 +324,16 @@ export function createMailboxes(db: Db, clock: Clock) {
       return orphans.list(accountId)
     },
 
+    /** Whether a name without a mailbox is still subscribed. */
+    isOrphanSubscription(accountId: number, path: string): boolean {
+      const stored = storedPath(path)
+      return stored !== undefined && orphans.has(accountId, stored)
+    },
+
     /** Unsubscribes a name that has no mailbox; false when it was not subscribed. */
     dropOrphanSubscription(changes: ChangeSet, path: string): boolean {
-      let levels: string[]
-      try {
-        levels = splitPath(path)
-      } catch {
-        return false
-      }
-      return orphans.take(changes.accountId, levels.join(hierarchySeparator))
+      const stored = storedPath(path)
+      return stored !== undefined && orphans.take(changes.accountId, stored)
     },
 
     /** Whether the mailbox has child mailboxes. */

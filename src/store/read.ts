@@ -33,6 +33,21 @@ const wireColumns = [
   ['body', 'imap_body', 'imapBody'],
 ] as const
 
+// The listing runs for every FETCH and after every command of every IMAP session: fixed SQL,
+// kept compiled by bun:sqlite, no query building per call.
+const listingSql = (where: string, index = '') =>
+  `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
+          e.received_at AS receivedAt, e.thread_id AS threadId
+     FROM mailbox_messages mm ${index} JOIN emails e ON e.id = mm.email_id
+    WHERE mm.mailbox_id = ? AND ${where} ORDER BY mm.uid`
+const listingAllSql = listingSql('1')
+const listingByUidSql = listingSql('mm.uid IN (SELECT value FROM json_each(?))')
+const listingAfterSql = listingSql('mm.uid > ?')
+// Forced: with statistics SQLite would walk the whole mailbox in UID order to skip the sort.
+const listingChangedSql = listingSql('mm.modseq > ?', 'INDEXED BY mailbox_messages_modseq_idx')
+const headersSql = `SELECT e.id, ${blobHeaderColumns} FROM emails e JOIN blobs b ON b.id = e.blob_id
+  WHERE e.account_id = ? AND e.id IN (SELECT value FROM json_each(?))`
+
 export function createReader(db: Db) {
   /**
    * Only the named fact columns, in one query without row mapping: FETCH ENVELOPE of a large
@@ -55,21 +70,12 @@ export function createReader(db: Db) {
     return ids.flatMap((id) => byId.get(id) ?? [])
   }
 
-  // The listing runs for every FETCH and after every command of every IMAP session, so it is
-  // plain SQL kept compiled by bun:sqlite (no query building per call).
-  const listingSql = (where: string, index = '') =>
-    `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
-            e.received_at AS receivedAt, e.thread_id AS threadId
-       FROM mailbox_messages mm ${index} JOIN emails e ON e.id = mm.email_id
-      WHERE mm.mailbox_id = ? AND ${where} ORDER BY mm.uid`
-  const listing = (where: string, ...params: (number | string)[]): MailboxMessage[] =>
-    db.$client.query(listingSql(where)).all(...params) as MailboxMessage[]
-  // Forced: with statistics SQLite would walk the whole mailbox in UID order to skip the sort.
-  const changedSql = listingSql('mm.modseq > ?', 'INDEXED BY mailbox_messages_modseq_idx')
+  const listing = (text: string, ...params: (number | string)[]): MailboxMessage[] =>
+    db.$client.query(text).all(...params) as MailboxMessage[]
   return {
     /** Every message of a mailbox in UID order: what IMAP SELECT needs (one query). */
     mailboxMessages(mailboxId: number): MailboxMessage[] {
-      return listing('1', mailboxId)
+      return listing(listingAllSql, mailboxId)
     },
 
     /**
@@ -106,7 +112,7 @@ export function createReader(db: Db) {
       const out: MailboxMessage[] = []
       for (let i = 0; i < uids.length; i += 5000) {
         const chunk = JSON.stringify(uids.slice(i, i + 5000))
-        out.push(...listing('mm.uid IN (SELECT value FROM json_each(?))', mailboxId, chunk))
+        out.push(...listing(listingByUidSql, mailboxId, chunk))
       }
       return uids.length > 5000 ? out.sort((a, b) => a.uid - b.uid) : out
     },
@@ -116,12 +122,12 @@ export function createReader(db: Db) {
      * what an IMAP session catches up with after each command, in one indexed query.
      */
     mailboxMessagesChangedSince(mailboxId: number, modseq: number): MailboxMessage[] {
-      return db.$client.query(changedSql).all(mailboxId, modseq) as MailboxMessage[]
+      return listing(listingChangedSql, mailboxId, modseq)
     },
 
     /** The messages of a mailbox with a UID above `uid` (what arrived since a session last looked). */
     mailboxMessagesAfter(mailboxId: number, uid: number): MailboxMessage[] {
-      return listing('mm.uid > ?', mailboxId, uid)
+      return listing(listingAfterSql, mailboxId, uid)
     },
 
     /** The (UID, email) pairs of the given UIDs in a mailbox, in UID order; absent UIDs are left out. */
@@ -242,12 +248,12 @@ export function createReader(db: Db) {
      * than the header. Email id → header bytes; emails that are gone are left out.
      */
     messageHeaders(accountId: number, emailIds: readonly number[]): Map<number, Uint8Array> {
-      const rows = db.$client
-        .query(
-          `SELECT e.id, ${blobHeaderColumns} FROM emails e JOIN blobs b ON b.id = e.blob_id
-            WHERE e.account_id = ? AND e.id IN (SELECT value FROM json_each(?))`,
-        )
-        .values(accountId, JSON.stringify(emailIds)) as [number, Uint8Array, number, number][]
+      const rows = db.$client.query(headersSql).values(accountId, JSON.stringify(emailIds)) as [
+        number,
+        Uint8Array,
+        number,
+        number,
+      ][]
       return new Map(
         rows.map(([id, data, encoding, headerFrame]) => [id, blobHeader(data, encoding, headerFrame)]),
       )

@@ -21,6 +21,14 @@ export function createOrphanSubscriptions(db: Db) {
       )
     },
 
+    has(accountId: number, path: string): boolean {
+      return (
+        sqlite
+          .query('SELECT 1 FROM orphan_subscriptions WHERE account_id = ? AND path = ?')
+          .values(accountId, path).length > 0
+      )
+    },
+
     list(accountId: number): string[] {
       return (
         sqlite

@@ -86,9 +86,12 @@ export class MailboxView {
     uids: ArrayLike<number>,
     emailIds: ArrayLike<number>,
   ): MailboxView {
-    const view = new MailboxView(lists, mailboxId, new SharedUidList([], []), 0)
-    view.#adopt(uids, emailIds, uids.length)
-    return view
+    return new MailboxView(
+      lists,
+      mailboxId,
+      sharedList(lists, mailboxId, uids, emailIds, uids.length),
+      uids.length,
+    )
   }
 
   /**
@@ -169,18 +172,22 @@ export class MailboxView {
       ids.push(this.emailIdAt(i))
     }
     if (uids.length === this.#length) return
-    this.#adopt(uids, ids, uids.length)
+    this.#list = sharedList(this.lists, this.mailboxId, uids, ids, uids.length)
+    this.#length = uids.length
   }
+}
 
-  /** Points the view at the current shared list if it starts with these entries, else at a new one. */
-  #adopt(uids: ArrayLike<number>, emailIds: ArrayLike<number>, length: number): void {
-    const current = this.lists.current(this.mailboxId)
-    if (current?.startsWith(uids, emailIds, length)) {
-      this.#list = current
-    } else {
-      this.#list = new SharedUidList(uids, emailIds, length)
-      this.lists.publish(this.mailboxId, this.#list)
-    }
-    this.#length = length
-  }
+/** The mailbox's current shared list if it starts with these entries, else a new one, published. */
+function sharedList(
+  lists: SharedUidLists,
+  mailboxId: number,
+  uids: ArrayLike<number>,
+  emailIds: ArrayLike<number>,
+  length: number,
+): SharedUidList {
+  const current = lists.current(mailboxId)
+  if (current?.startsWith(uids, emailIds, length)) return current
+  const list = new SharedUidList(uids, emailIds, length)
+  lists.publish(mailboxId, list)
+  return list
 }

@@ -97,7 +97,7 @@ export const subscribe: Handler<'SUBSCRIBE'> = async (ctx, c) => {
   const accountId = ctx.account?.id ?? 0
   const path = pathFromWire(ctx, c.mailbox)
   const box = ctx.deps.store.findMailbox(accountId, path)
-  if (box === undefined && !isOrphanSubscription(ctx, path)) findMailbox(ctx, c.mailbox) // NO [NONEXISTENT]
+  if (box === undefined && !ctx.deps.store.isOrphanSubscription(accountId, path)) findMailbox(ctx, c.mailbox) // NO [NONEXISTENT]
   if (box && !box.isSubscribed) await ctx.deps.store.subscribeMailbox(accountId, box.id, true)
   ctx.complete(c.tag, 'OK', 'SUBSCRIBE completed')
 }
@@ -113,8 +113,4 @@ export const unsubscribe: Handler<'UNSUBSCRIBE'> = async (ctx, c) => {
   if (box?.isSubscribed) await ctx.deps.store.subscribeMailbox(accountId, box.id, false)
   else if (box === undefined) await ctx.deps.store.dropOrphanSubscription(accountId, path)
   ctx.complete(c.tag, 'OK', 'UNSUBSCRIBE completed')
-}
-
-function isOrphanSubscription(ctx: ImapContext, path: string): boolean {
-  return ctx.deps.store.orphanSubscriptions(ctx.account?.id ?? 0).includes(path)
 }
