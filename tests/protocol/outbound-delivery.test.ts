@@ -84,14 +84,15 @@ describe('delivery between two instances', () => {
 
   test('one transaction carries every recipient at the same destination', async () => {
     await b.services.directory.accounts.add({ email: 'carol@b.test', password: 'carol-password' })
-    const before = b.logs.filter((l) => /message stored|delivered/.test(l)).length
     await submit(a, alice, { from: 'alice@a.test', to: ['bob@b.test', 'carol@b.test'] }, message('both'))
     await waitFor('carol', () => mailbox(b, 'carol@b.test').find((m) => m.includes('Subject: both')))
     await waitFor('bob', () => mailbox(b, 'bob@b.test').find((m) => m.includes('Subject: both')))
-    const attempts = a.logs.filter(
-      (l) => l.includes('delivered') && l.includes('rcpt=') && /(bob|carol)@b\.test/.test(l),
-    )
-    expect(attempts.filter((l) => l.includes('carol@b.test')).length).toBe(1)
+    // B stores the message before it answers 250, and A logs the delivery only on that answer, so
+    // the copies can be in B's mailboxes a moment before A's log line is written.
+    const carolDeliveries = () =>
+      a.logs.filter((l) => l.includes('delivered') && l.includes('rcpt=') && l.includes('carol@b.test'))
+    await waitFor("A's delivery log", () => carolDeliveries().length > 0)
+    expect(carolDeliveries().length).toBe(1)
     // B saw one connection's DATA for both: one Received trace id shared by the two copies.
     const ids = ['bob@b.test', 'carol@b.test'].map(
       (who) =>
@@ -99,7 +100,6 @@ describe('delivery between two instances', () => {
     )
     expect(ids[0]).toBeDefined()
     expect(ids[0]).toBe(ids[1])
-    expect(b.logs.filter((l) => /message stored|delivered/.test(l)).length).toBeGreaterThanOrEqual(before)
   })
 
   test("a recipient B does not know: a DSN in alice's inbox that says so (5.1.1)", async () => {
