@@ -20,6 +20,7 @@ import { createHttpApp } from './http/app.ts'
 import { createCertificateAdmin } from './http/certificates.ts'
 import { createServerInfo } from './http/server-info.ts'
 import { imapProtocol } from './imap/server/index.ts'
+import { defaultLimits } from './jmap/core/capabilities.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import { createLogRing, type Logger, recordingLogger } from './lib/log.ts'
 import { createWorkerPool, workerEntry } from './lib/workers.ts'
@@ -302,6 +303,16 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       queue,
       queueSummary: () => queue.summary(),
       mtaSts: { mode: config.tls.mta_sts_mode, mx: config.hostname },
+      jmap: {
+        store,
+        search,
+        directory,
+        events,
+        clock,
+        log: log.child('jmap'),
+        limits: defaultLimits,
+        authenticator,
+      },
       resolver,
       logRing,
       certificates: createCertificateAdmin(config.data_dir, tls, clock),
@@ -326,7 +337,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           service,
           address,
           ...(service === 'https' ? { tls } : {}),
-          maxRequestBodySize: Math.max(config.limits.http_body_limit, 1024 * 1024),
+          // JMAP checks its own limits (maxSizeRequest, maxSizeUpload) to answer in its own terms.
+          maxRequestBodySize: Math.max(
+            config.limits.http_body_limit,
+            defaultLimits.maxSizeUpload,
+            1024 * 1024,
+          ),
         },
         (request, bindings) => app.fetch(request, bindings),
         log.child(service),

@@ -3,6 +3,7 @@
 import { Hono } from 'hono'
 import { type AdminApiDeps, createAdminApi } from '../admin/app.ts'
 import type { AdminEnv } from '../admin/types.ts'
+import { createJmapApp, type JmapAppDeps } from '../jmap/app.ts'
 import type { QueueSummaryCounts } from '../queue/queue-store.ts'
 import { webAdminRoutes } from './web-admin.ts'
 
@@ -12,6 +13,8 @@ export interface HttpAppDeps extends AdminApiDeps {
   queueSummary?: () => QueueSummaryCounts
   /** The MTA-STS policy this server publishes for its domains (rfc8461 section 3.2). */
   mtaSts?: { mode: 'enforce' | 'testing' | 'none'; mx: string }
+  /** The JMAP API (rfc8620), mounted at /jmap when given. */
+  jmap?: JmapAppDeps
 }
 
 export function createHttpApp(deps: HttpAppDeps) {
@@ -54,6 +57,11 @@ export function createHttpApp(deps: HttpAppDeps) {
     const policy = `version: STSv1\r\nmode: ${deps.mtaSts.mode}\r\nmx: ${deps.mtaSts.mx}\r\nmax_age: 604800\r\n`
     return c.text(policy, 200, { 'cache-control': 'max-age=3600' })
   })
+  if (deps.jmap) {
+    // rfc8620#section-2.2: autodiscovery finds the session resource through this redirect.
+    app.get('/.well-known/jmap', (c) => c.redirect('/jmap/session', 307))
+    app.route('/jmap', createJmapApp(deps.jmap))
+  }
   app.route('/api', createAdminApi(deps))
   app.route('/', webAdminRoutes())
   app.notFound((c) => c.json({ error: 'not found' }, 404))

@@ -102,6 +102,19 @@ export function createChangeLog(db: Db) {
       return result
     },
 
+    /**
+     * The modseq of the last change to an object of `kind` (its JMAP state): one index probe.
+     * History before the floor is gone, so the floor stands in when nothing later changed.
+     */
+    kindState(accountId: number, kind: ChangeKind): number {
+      const row = db.$client
+        .query(
+          `SELECT max(modseq) FROM changes INDEXED BY changes_account_modseq_idx WHERE account_id = ? AND kind = ?`,
+        )
+        .values(accountId, kind) as [number | null][]
+      return Math.max(row[0]?.[0] ?? 0, state(accountId).floor)
+    },
+
     /** UIDs expunged from a mailbox after `sinceModseq` (QRESYNC VANISHED), ascending. */
     vanishedSince(mailboxId: number, sinceModseq: number): number[] {
       return uidsAfter(vanishedSinceSql, mailboxId, sinceModseq)

@@ -291,6 +291,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     quota: (accountId: number) => quota.usage(accountId),
     modseq: (accountId: number) => changeLog.modseq(accountId),
     changes: changeLog.since,
+    /** JMAP state of one type: the modseq of the last change to such an object. */
+    kindState: changeLog.kindState,
     vanishedSince: changeLog.vanishedSince,
     changedSince: changeLog.changedSince,
     pruneChanges: (accountId: number, modseq: number) =>

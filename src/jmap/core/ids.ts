@@ -1,0 +1,20 @@
+// Account ids as JMAP clients see them: "A" and the directory's account id in base 36, so they
+// cannot be confused with the store's object ids (store/object-ids.ts).
+
+export function formatAccountId(id: number): string {
+  return `A${id.toString(36)}`
+}
+
+export function parseAccountId(text: string): number | undefined {
+  if (text.length < 2 || text.length > 14 || text[0] !== 'A' || !/^[0-9a-z]+$/.test(text.slice(1)))
+    return undefined
+  const n = Number.parseInt(text.slice(1), 36)
+  return Number.isSafeInteger(n) && n > 0 ? n : undefined
+}
+
+/** rfc8620#section-1.2: 1–255 octets of URL-safe base64 characters. */
+export function isValidId(value: unknown): value is string {
+  return (
+    typeof value === 'string' && value.length >= 1 && value.length <= 255 && /^[A-Za-z0-9_-]+$/.test(value)
+  )
+}
