@@ -139,8 +139,8 @@ export const changes = sqliteTable(
       .notNull()
       .references(() => accounts.id, { onDelete: 'cascade' }),
     modseq: integer('modseq').notNull(),
-    /** 'mailbox' | 'email' | 'thread' */
-    kind: text('kind', { enum: ['mailbox', 'email', 'thread'] }).notNull(),
+    /** The JMAP type of the object (store/change-set.ts ChangeKind). */
+    kind: text('kind', { enum: ['mailbox', 'email', 'thread', 'identity', 'emailSubmission'] }).notNull(),
     objectId: integer('object_id').notNull(),
     /** 'created' | 'updated' | 'destroyed' */
     op: text('op', { enum: ['created', 'updated', 'destroyed'] }).notNull(),
