@@ -6,6 +6,7 @@ import type { Clock } from '../lib/clock.ts'
 import { StoreError } from '../lib/errors.ts'
 import { randomPassword } from '../lib/ids.ts'
 import { formatAddress, parseAddress } from './address.ts'
+import { appPasswordRowId } from './app-passwords.ts'
 import { maxPasswordLength, minPasswordLength, type PasswordHasher } from './passwords.ts'
 
 export interface AccountInfo {
@@ -182,6 +183,38 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
         .returning({ id: accounts.id })
         .all()
       if (removed.length === 0) throw new StoreError('notFound', `account ${email} does not exist`)
+    },
+
+    /**
+     * Checks a bearer token: an app password used alone (its row id says whose it is). Returns
+     * undefined for any failure, taking as long as a check that fails on the hash.
+     */
+    async authenticateToken(token: string): Promise<AuthenticatedAccount | undefined> {
+      const rowId = appPasswordRowId(token)
+      const row =
+        rowId === undefined
+          ? undefined
+          : db
+              .select({
+                appId: appPasswords.id,
+                name: appPasswords.name,
+                hash: appPasswords.passwordHash,
+                id: accounts.id,
+                email: accounts.email,
+                isDisabled: accounts.isDisabled,
+              })
+              .from(appPasswords)
+              .innerJoin(accounts, eq(accounts.id, appPasswords.accountId))
+              .where(eq(appPasswords.id, rowId))
+              .get()
+      if (!row) {
+        dummyHash ??= hasher.hash(randomPassword())
+        await hasher.verify(token.slice(0, maxPasswordLength), await dummyHash)
+        return undefined
+      }
+      if (!(await hasher.verify(token, row.hash)) || row.isDisabled) return undefined
+      db.update(appPasswords).set({ lastUsedAt: clock.now() }).where(eq(appPasswords.id, row.appId)).run()
+      return { id: row.id, email: row.email, appPassword: row.name }
     },
 
     /**

@@ -58,7 +58,7 @@ export function createJmapApp(deps: JmapAppDeps) {
         )
       }
       return c.json({ type: 'about:blank', status: 401, detail: 'authentication required' }, 401, {
-        'www-authenticate': 'Basic realm="Postern JMAP", charset="UTF-8"',
+        'www-authenticate': 'Basic realm="Postern JMAP", charset="UTF-8", Bearer realm="Postern JMAP"',
       })
     }
     c.set('principal', result.principal)

@@ -30,6 +30,22 @@ describe('discovery and session', () => {
     expect(api.status).toBe(401)
   })
 
+  test('an app password works as a bearer token, and with Basic; a wrong token is refused', async () => {
+    const token = await t.server.services.directory.appPasswords.add('alice@example.test', 'jmap client')
+    const bearer = await fetch(`${t.base}/jmap/session`, { headers: { authorization: `Bearer ${token}` } })
+    expect(bearer.status).toBe(200)
+    expect(((await bearer.json()) as Json).username).toBe('alice@example.test')
+    const viaBasic = await fetch(`${t.base}/jmap/session`, {
+      headers: { authorization: basic('alice@example.test', token) },
+    })
+    expect(viaBasic.status).toBe(200)
+    const wrong = await fetch(`${t.base}/jmap/session`, {
+      headers: { authorization: `Bearer ${token.slice(0, -2)}zz` },
+    })
+    expect(wrong.status).toBe(401)
+    expect(wrong.headers.get('www-authenticate')).toContain('Bearer')
+  })
+
   test('the session names the account, the capabilities with limits, and absolute URL templates', async () => {
     const res = await fetch(`${t.base}/jmap/session`, { headers: { authorization: t.alice.authorization } })
     expect(res.status).toBe(200)

@@ -63,7 +63,7 @@ test('app passwords', async () => {
   await cli('account', 'add', 'a@example.org', '--password', 'password-a')
   const made = await cli('account', 'app-password', 'add', 'a@example.org', 'phone')
   expect(made.out).toMatch(
-    /^app password "phone" for a@example\.org: [A-Za-z0-9]{24}\nIt is shown only this once\.$/,
+    /^app password "phone" for a@example\.org: ap-[0-9a-z]+-[A-Za-z0-9]{24}\nIt is shown only this once\.$/,
   )
   expect((await cli('account', 'app-password', 'list', 'a@example.org')).out).toMatch(/phone/)
   expect((await cli('account', 'app-password', 'remove', 'a@example.org', 'phone')).code).toBe(0)

@@ -127,12 +127,20 @@ describe('accounts', () => {
     expect(await accounts.authenticate('carol@example.org', 'wrong-secret')).toBeUndefined()
     expect(await accounts.authenticate('nobody@example.org', 'carol-secret')).toBeUndefined()
     const app = await appPasswords.add('carol@example.org', 'phone')
-    expect(app).toHaveLength(24)
+    expect(app).toMatch(/^ap-[0-9a-z]+-[A-Za-z0-9]{24}$/)
     expect(await accounts.authenticate('carol@example.org', app)).toMatchObject({ appPassword: 'phone' })
     expect(appPasswords.list('carol@example.org')[0]?.lastUsedAt).not.toBeNull()
+    // Alone, as a bearer token: its row id says whose it is.
+    expect(await accounts.authenticateToken(app)).toMatchObject({
+      email: 'carol@example.org',
+      appPassword: 'phone',
+    })
+    expect(await accounts.authenticateToken(`${app.slice(0, -1)}x`)).toBeUndefined()
+    expect(await accounts.authenticateToken('carol-secret')).toBeUndefined()
     await expectStoreErrorAsync(() => appPasswords.add('carol@example.org', 'phone'), 'exists')
     appPasswords.remove('carol@example.org', 'phone')
     expect(await accounts.authenticate('carol@example.org', app)).toBeUndefined()
+    expect(await accounts.authenticateToken(app)).toBeUndefined()
     await accounts.setPassword('carol@example.org', 'new-secret!')
     expect(await accounts.authenticate('carol@example.org', 'carol-secret')).toBeUndefined()
     expect(await accounts.authenticate('carol@example.org', 'new-secret!')).toBeDefined()

@@ -181,6 +181,8 @@ describe('authenticator', () => {
       accounts: {
         authenticate: async (login, password) =>
           login === 'u@x.org' && password === 'right' ? { id: 1, email: 'u@x.org' } : undefined,
+        authenticateToken: async (token) =>
+          token === 'right-token' ? { id: 1, email: 'u@x.org', appPassword: 'phone' } : undefined,
       },
       throttle,
       log,
@@ -220,5 +222,18 @@ describe('authenticator', () => {
       reason: 'authzid',
     })
     expect(await auth.authenticate(creds('u@x.org', 'right', 'U@x.org'), ctx)).toMatchObject({ ok: true })
+  })
+
+  test('bearer tokens: checked by the accounts, failures count toward the ban, tokens never logged', async () => {
+    const { auth, sink } = make()
+    const token = (value: string) => ({ kind: 'token' as const, authzid: '', token: value })
+    expect(await auth.authenticate(token('right-token'), ctx)).toEqual({
+      ok: true,
+      account: { id: 1, email: 'u@x.org', appPassword: 'phone' },
+    })
+    for (let i = 0; i < 3; i++)
+      expect(await auth.authenticate(token('wrong-token'), ctx)).toEqual({ ok: false, reason: 'invalid' })
+    expect(await auth.authenticate(token('right-token'), ctx)).toMatchObject({ ok: false, reason: 'banned' })
+    expect(sink.lines.join('\n')).not.toContain('-token')
   })
 })

@@ -16,7 +16,7 @@ export interface AuthContext {
 }
 
 export interface AuthenticatorDeps {
-  accounts: Pick<Accounts, 'authenticate'>
+  accounts: Pick<Accounts, 'authenticate' | 'authenticateToken'>
   throttle: AuthThrottle
   log: Logger
   sleep?: (ms: number) => Promise<void>
@@ -34,8 +34,22 @@ export function createAuthenticator(deps: AuthenticatorDeps) {
         return { ok: false, reason: 'banned', retryAfterMs: verdict.retryAfterMs }
       }
       if (verdict.delayMs > 0) await sleep(verdict.delayMs)
-      if (credentials.kind !== 'password') {
-        return { ok: false, reason: 'unsupported' }
+      if (credentials.kind === 'token') {
+        const account = await deps.accounts.authenticateToken(credentials.token)
+        if (!account) {
+          deps.throttle.recordFailure(ip, { service: ctx.service, user: '(token)' })
+          log.info('authentication failed: bearer token', { conn: ctx.conn, service: ctx.service, ip })
+          return { ok: false, reason: 'invalid' }
+        }
+        deps.throttle.recordSuccess(ip)
+        log.info('authenticated', {
+          conn: ctx.conn,
+          service: ctx.service,
+          ip,
+          user: account.email,
+          app: account.appPassword,
+        })
+        return { ok: true, account }
       }
       const user = credentials.authcid
       // Acting as another user (proxy authorization) is not offered: authzid must be empty or the same user.

@@ -1,5 +1,6 @@
-// Who a JMAP request is from: HTTP Basic with the account's password or an app password,
-// checked through the shared authenticator (throttle, logging). A password hash costs tens of
+// Who a JMAP request is from: HTTP Basic with the account's password or an app password, or
+// an app password alone as a bearer token (rfc6750), checked through the shared authenticator
+// (throttle, logging). A password hash costs tens of
 // milliseconds by design, and JMAP clients send credentials with every request, so a verified
 // Authorization header is remembered briefly (by its SHA-256, never in clear).
 import { createHash } from 'node:crypto'
@@ -43,10 +44,13 @@ export function createJmapAuth(
       const hit = verified.get(key)
       if (hit && hit.until > now) return { ok: true, principal: hit.principal }
       if (hit) verified.delete(key)
-      const basic = parseBasicAuthorization(header)
-      if (!basic) return { ok: false, banned: false }
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+      const basic = bearer ? undefined : parseBasicAuthorization(header)
+      if (!bearer && !basic) return { ok: false, banned: false }
       const outcome = await authenticator.authenticate(
-        { kind: 'password', authzid: '', authcid: basic.user, password: basic.password },
+        bearer
+          ? { kind: 'token', authzid: '', token: bearer }
+          : { kind: 'password', authzid: '', authcid: basic?.user ?? '', password: basic?.password ?? '' },
         { service: 'jmap', remoteAddress },
       )
       if (!outcome.ok)
