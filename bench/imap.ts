@@ -12,10 +12,10 @@ import * as fs from 'node:fs'
 import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { loadSpamAssassinCorpus } from '../tests/fixtures/mail/corpus.ts'
 import { dovecotConfig } from '../tests/helpers/dovecot.ts'
 import { prng } from '../tests/helpers/prng.ts'
 import { freePorts, run, waitForPort } from '../tests/helpers/process.ts'
+import { corpusMessages } from './lib/corpus-mailbox.ts'
 import { startBenchPostern } from './lib/postern.ts'
 import { processTree, read, statusKb, stopTree } from './lib/proc.ts'
 
@@ -242,15 +242,6 @@ function expectOk(what: string, r: Reply): Reply {
 
 // ---------------------------------------------------------------------------------------------
 // The mailbox
-
-/** COUNT distinct messages: the corpus cycled, each with its number in a header on top. */
-function messages(count: number): Uint8Array[] {
-  const corpus = loadSpamAssassinCorpus()
-  return Array.from({ length: count }, (_, i) => {
-    const raw = (corpus[i % corpus.length] as { raw: Uint8Array }).raw
-    return Buffer.concat([Buffer.from(`X-Bench-N: ${i + 1}\n`), raw])
-  })
-}
 
 interface Target {
   name: string
@@ -556,7 +547,7 @@ const kb = (x: number) => `${x.toFixed(1)} KB`
 async function main(): Promise<void> {
   const tmp = fs.mkdtempSync(join(tmpdir(), 'postern-bench-imap-'))
   cleanups.push(() => fs.rmSync(tmp, { recursive: true, force: true }))
-  const raws = messages(args.count)
+  const raws = corpusMessages(args.count)
   const octets = raws.reduce((n, r) => n + r.length, 0)
   console.log(
     `IMAP benchmark: ${args.count} corpus messages (${(octets / 1e6).toFixed(1)} MB) in INBOX, plain TCP on loopback, ` +

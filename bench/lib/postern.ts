@@ -35,6 +35,8 @@ export interface BenchPostern {
   pid: number
   /** The port of the one service asked for. */
   port: number
+  /** The HTTP listener's port (JMAP, admin). */
+  httpPort: number
   /** Wall-clock seconds of the `import mbox` command. */
   importSeconds: number
 }
@@ -94,5 +96,5 @@ export async function startBenchPostern(options: {
     child as { stdout: ReadableStream<Uint8Array>; stderr: ReadableStream<Uint8Array> },
   )
   await output.waitFor(/postern started/, 60_000)
-  return { pid: child.pid, port, importSeconds }
+  return { pid: child.pid, port, httpPort: http, importSeconds }
 }
