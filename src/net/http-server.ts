@@ -2,11 +2,13 @@
 // cannot be bound gives the one clear log line of the contract and start-up goes on.
 // Bun.serve cannot swap certificates in place (reload() ignores `tls`), so a certificate change
 // re-binds the HTTPS listener: in-flight requests finish on the old one.
-import type { Server } from 'bun'
+// WebSockets and event streams reach the sub-apps through the bindings of web-socket-seam.ts.
+import type { Server, ServerWebSocket } from 'bun'
 import type { HostPort } from '../config/values.ts'
 import type { Logger } from '../lib/log.ts'
 import type { TlsContexts } from '../tls/types.ts'
 import { describeBindError, formatHostPort } from './bind-error.ts'
+import type { StreamingBindings, WebSocketSession } from './web-socket-seam.ts'
 
 export interface HttpListenerSpec {
   service: 'http' | 'https'
@@ -14,15 +16,18 @@ export interface HttpListenerSpec {
   tls?: TlsContexts
   maxRequestBodySize: number
   idleTimeoutSeconds?: number
+  /** How long a graceful stop waits for requests in flight before it cuts them (default 10 s). */
+  shutdownGraceSeconds?: number
 }
 
-export type FetchHandler = (request: Request, env: { remoteAddress?: string }) => Response | Promise<Response>
+export type FetchHandler = (request: Request, env: StreamingBindings) => Response | Promise<Response>
 
 export interface HttpListener {
   service: string
   address: HostPort
   /** Re-binds with the certificates the store has now (HTTPS only). */
   reloadTls(): Promise<void>
+  /** Graceful: push connections are told "going away", other requests get the grace period. */
   stop(graceful: boolean): Promise<void>
 }
 
@@ -44,15 +49,45 @@ export function serveHttp(
   fetch: FetchHandler,
   log: Logger,
 ): HttpListener | undefined {
-  const start = (port: number): Server<undefined> =>
-    Bun.serve({
+  // Open WebSockets never finish on their own: a graceful stop closes them (1001 Going Away).
+  const sockets = new Set<ServerWebSocket<WebSocketSession>>()
+  const serveRequest = async (request: Request, srv: Server<WebSocketSession>) => {
+    let upgraded = false
+    const response = await fetch(request, {
+      remoteAddress: srv.requestIP(request)?.address,
+      upgradeWebSocket: (session) => {
+        upgraded = srv.upgrade(request, {
+          data: session,
+          headers: { 'sec-websocket-protocol': session.protocol },
+        })
+        return upgraded
+      },
+      keepStreamOpen: () => srv.timeout(request, 0),
+    })
+    // Bun answers an upgraded request itself (101); the sub-app's response is not sent.
+    return upgraded ? undefined : response
+  }
+  const start = (port: number): Server<WebSocketSession> =>
+    Bun.serve<WebSocketSession>({
       hostname: spec.address.host,
       port,
       maxRequestBodySize: spec.maxRequestBodySize,
       idleTimeout: Math.min(spec.idleTimeoutSeconds ?? 60, 255),
       development: false,
       ...(spec.tls ? { tls: tlsOption(spec.tls) } : {}),
-      fetch: (request, srv) => fetch(request, { remoteAddress: srv.requestIP(request)?.address }),
+      fetch: serveRequest,
+      websocket: {
+        open: (ws: ServerWebSocket<WebSocketSession>) => {
+          sockets.add(ws)
+          ws.data.open({ send: (text) => ws.send(text), close: (code, reason) => ws.close(code, reason) })
+        },
+        message: (ws, message) =>
+          ws.data.message(typeof message === 'string' ? message : new Uint8Array(message)),
+        close: (ws, code, reason) => {
+          sockets.delete(ws)
+          ws.data.close(code, reason)
+        },
+      },
       error: (err) => {
         log.error('unhandled HTTP error', { err })
         return new Response(JSON.stringify({ error: 'internal error' }), {
@@ -61,7 +96,7 @@ export function serveHttp(
         })
       },
     })
-  let server: Server<undefined>
+  let server: Server<WebSocketSession>
   try {
     server = start(spec.address.port)
   } catch (err) {
@@ -86,7 +121,16 @@ export function serveHttp(
       await stopping
     },
     stop: async (graceful) => {
-      await server.stop(!graceful)
+      if (!graceful) return server.stop(true)
+      for (const ws of sockets) ws.close(1001, 'server shutting down')
+      // Event streams stay open until the client leaves: after the grace period, cut everything.
+      let timer: ReturnType<typeof setTimeout> | undefined
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, (spec.shutdownGraceSeconds ?? 10) * 1000)
+      })
+      await Promise.race([server.stop(false), grace])
+      clearTimeout(timer)
+      await server.stop(true)
     },
   }
 }
