@@ -211,8 +211,7 @@ describe('EventSource (rfc8620#section-7.3)', () => {
     const event = await es.next()
     expect(event.event).toBe('state')
     const change = JSON.parse(event.data)
-    // Only Email was asked for, though the mailbox changed too (its counts are unchanged, but
-    // the IMAP STORE touched it).
+    // Only Email was asked for: no other type appears, whatever else the STORE touched.
     expect(change).toEqual({
       '@type': 'StateChange',
       changed: { [t.alice.accountId]: { Email: emailState() } },
