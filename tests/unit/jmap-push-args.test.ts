@@ -1,13 +1,18 @@
 // The EventSource query parameters (rfc8620#section-7.3) and the push type selection shared with
 // WebSocketPushEnable's dataTypes (rfc8887#section-4.3.5.2).
 import { describe, expect, test } from 'bun:test'
-import { maxPingSeconds, minPingSeconds, parseEventSourceArgs } from '../../src/jmap/push/event-source.ts'
+import {
+  type EventSourceArgs,
+  maxPingSeconds,
+  minPingSeconds,
+  parseEventSourceArgs,
+} from '../../src/jmap/push/event-source.ts'
 import { allPushTypes, parsePushState, selectTypes } from '../../src/jmap/push/state-change.ts'
 
 const parse = (query: string) => parseEventSourceArgs(new URLSearchParams(query))
 
 describe('parseEventSourceArgs', () => {
-  test.each([
+  test.each<[string, EventSourceArgs]>([
     ['types=*&closeafter=no&ping=0', { types: allPushTypes, closeAfterState: false, pingSeconds: 0 }],
     ['types=Email&closeafter=state&ping=60', { types: ['Email'], closeAfterState: true, pingSeconds: 60 }],
     // Clamped into [min, max]; the ping event reports the interval in use.
