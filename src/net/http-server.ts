@@ -43,12 +43,27 @@ function tlsOption(contexts: TlsContexts) {
   }))
 }
 
+/**
+ * Stops a server gracefully, but cuts what is still open after `graceMs`: event streams stay
+ * open until the client leaves, so a plain graceful stop could wait forever.
+ */
+async function stopWithin(server: Server<WebSocketSession>, graceMs: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const grace = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, graceMs)
+  })
+  await Promise.race([server.stop(false), grace])
+  clearTimeout(timer)
+  await server.stop(true)
+}
+
 /** Starts one HTTP(S) listener; returns undefined (after logging why) when it cannot bind. */
 export function serveHttp(
   spec: HttpListenerSpec,
   fetch: FetchHandler,
   log: Logger,
 ): HttpListener | undefined {
+  const graceMs = (spec.shutdownGraceSeconds ?? 10) * 1000
   // Open WebSockets never finish on their own: a graceful stop closes them (1001 Going Away).
   const sockets = new Set<ServerWebSocket<WebSocketSession>>()
   const serveRequest = async (request: Request, srv: Server<WebSocketSession>) => {
@@ -111,7 +126,8 @@ export function serveHttp(
     async reloadTls() {
       if (!spec.tls) return
       const old = server
-      const stopping = old.stop(false)
+      // Push streams on the old listener never finish by themselves: cut them after the grace period.
+      const stopping = stopWithin(old, graceMs)
       try {
         server = start(address.port)
         log.info('certificates reloaded', { service: spec.service })
@@ -123,14 +139,7 @@ export function serveHttp(
     stop: async (graceful) => {
       if (!graceful) return server.stop(true)
       for (const ws of sockets) ws.close(1001, 'server shutting down')
-      // Event streams stay open until the client leaves: after the grace period, cut everything.
-      let timer: ReturnType<typeof setTimeout> | undefined
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, (spec.shutdownGraceSeconds ?? 10) * 1000)
-      })
-      await Promise.race([server.stop(false), grace])
-      clearTimeout(timer)
-      await server.stop(true)
+      await stopWithin(server, graceMs)
     },
   }
 }
