@@ -338,6 +338,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           address,
           ...(service === 'https' ? { tls } : {}),
           // JMAP checks its own limits (maxSizeRequest, maxSizeUpload) to answer in its own terms.
+          shutdownGraceSeconds: config.limits.shutdown_grace_seconds,
           maxRequestBodySize: Math.max(
             config.limits.http_body_limit,
             defaultLimits.maxSizeUpload,

@@ -9,7 +9,7 @@ export interface AccountChange {
   /** Mailboxes whose contents or properties changed. */
   mailboxIds: number[]
   /** What kinds of objects changed, for JMAP StateChange. */
-  kinds: ('mailbox' | 'email' | 'thread' | 'identity' | 'emailSubmission')[]
+  kinds: ('mailbox' | 'email' | 'thread' | 'identity' | 'emailSubmission' | 'emailDelivery')[]
 }
 
 export type ChangeListener = (change: AccountChange) => void

@@ -3,19 +3,23 @@
 // /.well-known/jmap here.
 import { type Context, Hono } from 'hono'
 import type { Authenticator } from '../directory/sasl/authenticator.ts'
+import type { StreamingBindings } from '../net/web-socket-seam.ts'
 import { createJmapAuth } from './core/auth.ts'
+import { websocketCapability } from './core/capabilities.ts'
 import type { JmapPrincipal, JmapServices } from './core/context.ts'
 import { dispatch, parseRequest } from './core/dispatch.ts'
 import { RequestError } from './core/errors.ts'
 import { buildSession } from './core/session.ts'
 import { jmapModules } from './methods/index.ts'
+import { eventSourceResponse, parseEventSourceArgs } from './push/event-source.ts'
+import { jmapWebSocketSession, offersJmap } from './push/web-socket.ts'
 
 export interface JmapAppDeps extends JmapServices {
   authenticator: Authenticator
 }
 
 export interface JmapEnv {
-  Bindings: { remoteAddress?: string }
+  Bindings: StreamingBindings
   Variables: { principal: JmapPrincipal }
 }
 
@@ -65,8 +69,29 @@ export function createJmapApp(deps: JmapAppDeps) {
     await next()
   })
 
+  // rfc8887#section-3: WebSocket is advertised only where the listener can upgrade.
+  const canUpgrade = (c: Context<JmapEnv>) => typeof c.env?.upgradeWebSocket === 'function'
   const sessionFor = (c: Context<JmapEnv>) =>
-    buildSession({ principal: c.get('principal'), base: baseUrl(c), limits: deps.limits, capabilities })
+    buildSession({
+      principal: c.get('principal'),
+      base: baseUrl(c),
+      limits: deps.limits,
+      capabilities,
+      webSocket: canUpgrade(c),
+    })
+  const knownWithWebSocket = new Set([...known, websocketCapability])
+
+  /** One Request object, from POST or a WebSocket message, checked and run (throws RequestError). */
+  const runRequest = (c: Context<JmapEnv>, body: unknown) => {
+    const request = parseRequest(body, canUpgrade(c) ? knownWithWebSocket : known, deps.limits)
+    return dispatch({
+      request,
+      principal: c.get('principal'),
+      registry,
+      services: deps,
+      sessionState: sessionFor(c).state,
+    })
+  }
 
   app.get('/session', (c) => c.body(JSON.stringify(sessionFor(c)), 200, jsonHeaders))
 
@@ -93,14 +118,7 @@ export function createJmapApp(deps: JmapAppDeps) {
       } catch {
         throw new RequestError('notJSON', 'the request body is not JSON in UTF-8')
       }
-      const request = parseRequest(body, known, limits)
-      const response = await dispatch({
-        request,
-        principal,
-        registry,
-        services: deps,
-        sessionState: sessionFor(c).state,
-      })
+      const response = await runRequest(c, body)
       return c.body(JSON.stringify(response), 200, jsonHeaders)
     } catch (err) {
       if (err instanceof RequestError) return problem(err)
@@ -110,6 +128,40 @@ export function createJmapApp(deps: JmapAppDeps) {
       if (left <= 0) inFlight.delete(principal.id)
       else inFlight.set(principal.id, left)
     }
+  })
+
+  // rfc8620#section-7.3
+  app.get('/eventsource', (c) => {
+    const args = parseEventSourceArgs(new URL(c.req.url).searchParams)
+    if (typeof args === 'string')
+      return c.json({ type: 'about:blank', status: 400, detail: args }, 400, {
+        'content-type': 'application/problem+json',
+      })
+    // The stream is idle between events by design; the listener's idle timeout must not cut it.
+    c.env?.keepStreamOpen?.()
+    return eventSourceResponse({
+      services: deps,
+      accountId: c.get('principal').id,
+      args,
+      lastEventId: c.req.header('last-event-id'),
+      signal: c.req.raw.signal,
+    })
+  })
+
+  // rfc8887#section-4.2: the WebSocket opening handshake, authenticated like every request here.
+  app.get('/ws', (c) => {
+    if ((c.req.header('upgrade') ?? '').toLowerCase() !== 'websocket' || !canUpgrade(c))
+      return c.json({ type: 'about:blank', status: 400, detail: 'a WebSocket upgrade is required' }, 400)
+    if (!offersJmap(c.req.header('sec-websocket-protocol')))
+      return c.json({ type: 'about:blank', status: 400, detail: 'the "jmap" subprotocol is required' }, 400)
+    const session = jmapWebSocketSession({
+      principal: c.get('principal'),
+      services: deps,
+      run: (body) => runRequest(c, body),
+    })
+    if (!c.env.upgradeWebSocket?.(session))
+      return c.json({ type: 'about:blank', status: 400, detail: 'the WebSocket upgrade failed' }, 400)
+    return c.body(null, 200)
   })
 
   return app

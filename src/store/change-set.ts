@@ -5,7 +5,9 @@ import type { WriteContext } from '../db/writer.ts'
 import type { EventBus } from '../events/bus.ts'
 import type { Statements } from './statements.ts'
 
-export type ChangeKind = 'mailbox' | 'email' | 'thread' | 'identity' | 'emailSubmission'
+// 'emailDelivery' marks an email that arrived by delivery (SMTP, LMTP, a bounce), not by a
+// client: its state is JMAP's EmailDelivery push type (rfc8621#section-1.5).
+export type ChangeKind = 'mailbox' | 'email' | 'thread' | 'identity' | 'emailSubmission' | 'emailDelivery'
 
 const insertChangesSql = `INSERT INTO changes (account_id, modseq, kind, object_id, op)
   SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?3)`

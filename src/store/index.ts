@@ -205,6 +205,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
         }
         const now = clock.now()
         const outcome = deliveries.deliver(delivery, changesFor, now)
+        // JMAP EmailDelivery (rfc8621#section-1.5): new mail arrived, as opposed to a client's write.
+        for (const s of outcome.stored) changesFor(s.accountId).record('emailDelivery', s.emailId, 'created')
         const extra = alongside?.()
         for (const set of sets.values()) set.commit(ctx, bus)
         if (++deliveriesSincePrune >= 1000) {

@@ -140,7 +140,9 @@ export const changes = sqliteTable(
       .references(() => accounts.id, { onDelete: 'cascade' }),
     modseq: integer('modseq').notNull(),
     /** The JMAP type of the object (store/change-set.ts ChangeKind). */
-    kind: text('kind', { enum: ['mailbox', 'email', 'thread', 'identity', 'emailSubmission'] }).notNull(),
+    kind: text('kind', {
+      enum: ['mailbox', 'email', 'thread', 'identity', 'emailSubmission', 'emailDelivery'],
+    }).notNull(),
     objectId: integer('object_id').notNull(),
     /** 'created' | 'updated' | 'destroyed' */
     op: text('op', { enum: ['created', 'updated', 'destroyed'] }).notNull(),

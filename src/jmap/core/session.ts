@@ -1,7 +1,7 @@
 // The session resource (rfc8620#section-2): capabilities with their limits, the account the
 // user can reach, and the URL templates of the API, upload, download and push endpoints.
 import { createHash } from 'node:crypto'
-import { type CoreLimits, coreCapability } from './capabilities.ts'
+import { type CoreLimits, coreCapability, websocketCapability } from './capabilities.ts'
 import type { JmapPrincipal } from './context.ts'
 import { formatAccountId } from './ids.ts'
 
@@ -19,9 +19,11 @@ export interface SessionInput {
   base: string
   limits: CoreLimits
   capabilities: ReadonlyMap<string, CapabilityDescriptor>
+  /** Whether JMAP over WebSocket with push (rfc8887) is served at {base}/ws. */
+  webSocket?: boolean
 }
 
-export function buildSession({ principal, base, limits, capabilities }: SessionInput) {
+export function buildSession({ principal, base, limits, capabilities, webSocket }: SessionInput) {
   const accountId = formatAccountId(principal.id)
   const serverCapabilities: Record<string, unknown> = { [coreCapability]: { ...limits } }
   const accountCapabilities: Record<string, unknown> = {}
@@ -34,6 +36,9 @@ export function buildSession({ principal, base, limits, capabilities }: SessionI
       primaryAccounts[urn] = accountId
     }
   }
+  // rfc8887#section-3: a server-wide capability only, with the ws:/wss: URL of the endpoint.
+  if (webSocket)
+    serverCapabilities[websocketCapability] = { url: `${base.replace(/^http/, 'ws')}/ws`, supportsPush: true }
   const body = {
     capabilities: serverCapabilities,
     accounts: {
