@@ -187,7 +187,7 @@ function buildEmail(
     if (names.has('headers')) out.headers = emailHeaders(fields)
     for (const h of req.headers) out[h.property] = headerPropertyValue(fields, h)
   }
-  if (!meta || !root) return out
+  if (!meta || !root || !(wantsParts(req) || names.has('bodyValues'))) return out
   const leaves = leafParts(root)
   const source = { blob: row.blobId, sizes: partSizes(root, meta.decodedSizes, raw) ?? {}, raw }
   const part = (id: string) => {
