@@ -6,6 +6,7 @@ import { formatBlobId } from '../../src/jmap/core/blob-ids.ts'
 import { parseAccountId } from '../../src/jmap/core/ids.ts'
 import { toKeywordSet } from '../../src/store/keywords.ts'
 import { formatObjectId } from '../../src/store/object-ids.ts'
+import { ImapClient } from '../helpers/imap-client.ts'
 import { api, basic, type JmapTestServer, type Json, resultOf, startJmapServer } from '../helpers/jmap.ts'
 
 let t: JmapTestServer
@@ -123,7 +124,8 @@ async function append(
 }
 
 beforeAll(async () => {
-  t = await startJmapServer()
+  // plaintext IMAP login for the cross-protocol test
+  t = await startJmapServer({ POSTERN_IMAP_ALLOW_PLAINTEXT_LOGIN: 'true' })
   aliceId = parseAccountId(t.alice.accountId) as number
   const store = t.server.services.store
   inboxId = (store.findMailboxByRole(aliceId, 'inbox') as { id: number }).id
@@ -766,6 +768,57 @@ describe('Email/changes and Thread/changes', () => {
       formatObjectId('email', added.emailId),
     ])
     expect(after.notFound).toEqual([threadId('broken')])
+  })
+})
+
+describe('across protocols', () => {
+  test('flags stored over IMAP are JMAP keywords, lower-case; an IMAP APPEND is a JMAP email', async () => {
+    const before = await getEmails({ ids: [] })
+    const imap = await ImapClient.login(t.server.port('imap'), t.alice.email, t.alice.password)
+    try {
+      expect((await imap.command('SELECT INBOX')).done).toStartWith('OK')
+      const rich = ids.rich as { emailId: number }
+      const uid = t.server.services.store
+        .mailboxMessages(inboxId)
+        .find((m) => m.emailId === rich.emailId)?.uid
+      expect((await imap.command(`UID STORE ${uid} +FLAGS (\\Answered $Label1 Work)`)).done).toStartWith('OK')
+      const message = 'From: imap@example.org\r\nSubject: via IMAP\r\n\r\nhello\r\n'
+      imap.send(`a1 APPEND INBOX (\\Draft Later) {${message.length}+}\r\n${message}\r\n`)
+      const appended = await imap.until('a1')
+      expect(appended.done).toStartWith('OK')
+    } finally {
+      imap.close()
+    }
+    const changes = await api(t, t.alice, [
+      ['Email/changes', { accountId: t.alice.accountId, sinceState: before.state }, 'c'],
+      [
+        'Email/get',
+        {
+          accountId: t.alice.accountId,
+          '#ids': { resultOf: 'c', name: 'Email/changes', path: '/created' },
+          properties: ['subject', 'keywords', 'preview'],
+        },
+        'g',
+      ],
+      ['Email/get', { accountId: t.alice.accountId, ids: [emailId('rich')], properties: ['keywords'] }, 'r'],
+    ])
+    expect((resultOf(changes, 'c') as Json).updated).toEqual([emailId('rich')])
+    expect((resultOf(changes, 'g') as Json).list).toEqual([
+      {
+        id: expect.any(String),
+        subject: 'via IMAP',
+        keywords: { $draft: true, later: true },
+        preview: 'hello',
+      },
+    ])
+    expect((resultOf(changes, 'r') as Json).list[0].keywords).toEqual({
+      $seen: true,
+      $flagged: true,
+      $answered: true,
+      $label1: true,
+      mytag: true,
+      work: true,
+    })
   })
 })
 

@@ -2,10 +2,8 @@
 // convenience header properties and the part tree come from what delivery stored; the message
 // bytes are read only for header:* forms and headers (the header alone), and for body values and
 // part headers (the whole message), in batches.
-
 import type { MimePart } from '../../mail/types.ts'
-import type { StoredMeta } from '../../store/facts.ts'
-import { unpackPart } from '../../store/facts.ts'
+import { type StoredMeta, unpackPart } from '../../store/facts.ts'
 import type { JmapEmailRow } from '../../store/jmap-reads.ts'
 import { keywordNames } from '../../store/keywords.ts'
 import { formatObjectId, parseObjectId } from '../../store/object-ids.ts'
