@@ -70,8 +70,15 @@ export interface CheckedText {
 
 const base64Body = /^[A-Za-z0-9+/\s]*={0,2}\s*$/
 
-/** Whether a transfer-encoded body has bytes its encoding does not allow (bad base64, bad "=XX"). */
+const identityEncodings = new Set(['7bit', '8bit', 'binary'])
+
+/**
+ * Whether a transfer-encoded body has bytes its encoding does not allow (bad base64, bad "=XX"),
+ * or an encoding this server does not know (its bytes are passed through undecoded).
+ */
 function hasTransferProblem(body: Buffer, encoding: string | null): boolean {
+  if (encoding !== null && encoding !== 'base64' && encoding !== 'quoted-printable')
+    return !identityEncodings.has(encoding)
   if (encoding === 'base64') {
     const text = body.toString('latin1')
     if (!base64Body.test(text)) return true

@@ -200,6 +200,8 @@ describe('body values', () => {
     ['broken base64', 'text/plain', 'base64', Buffer.from('aGVsbG8*!'), 'hello', true],
     ['broken quoted-printable', 'text/plain', 'quoted-printable', Buffer.from('a=ZZb'), 'a=ZZb', true],
     ['quoted-printable soft break', 'text/plain', 'quoted-printable', Buffer.from('a=\nb'), 'ab', false],
+    ['unknown transfer encoding', 'text/plain', 'x-uuencode', Buffer.from('abc'), 'abc', true],
+    ['binary', 'text/plain', 'binary', Buffer.from('abc'), 'abc', false],
   ])('%s', (_name, type, encoding, body, value, problem) => {
     const raw = single(`Content-Type: ${type}\nContent-Transfer-Encoding: ${encoding}`, body)
     const v = bodyValue(raw, parseMessage(raw).parts, 0)
