@@ -98,6 +98,36 @@ plain words
   ),
 ])
 
+const forwardedMessage = crlf(`From: f@example.org
+Subject: Fwd: with a picture
+Content-Type: multipart/mixed; boundary=m
+
+--m
+Content-Type: multipart/related; boundary=r
+
+--r
+Content-Type: text/html; charset=us-ascii
+
+<p>see <img src="cid:pic@x"></p>
+--r
+Content-Type: image/png
+Content-ID: <pic@x>
+Content-Disposition: inline
+Content-Transfer-Encoding: base64
+
+iVBORw0KGgo=
+--r--
+--m
+Content-Type: message/rfc822
+
+From: inner@example.org
+Subject: inner
+Content-Type: text/plain
+
+inner body
+--m--
+`)
+
 const ids: Record<string, { emailId: number; threadId: number; blobId: number }> = {}
 const received = {
   rich: Date.UTC(2024, 0, 2, 14, 5, 6),
@@ -139,6 +169,7 @@ beforeAll(async () => {
     [inboxId, archiveId],
   )
   ids.latin1 = await append(aliceId, latin1Message, received.latin1)
+  ids.forwarded = await append(aliceId, forwardedMessage, Date.UTC(2024, 0, 5))
   ids.broken = await append(aliceId, brokenMessage, received.broken)
   ids.original = await append(
     aliceId,
@@ -268,7 +299,7 @@ describe('Email/get metadata and convenience headers', () => {
   test('ids null returns every email of the account', async () => {
     const res = await getEmails({ ids: null, properties: ['id'] })
     expect(res.list.map((e: Json) => e.id).sort()).toEqual(
-      ['rich', 'latin1', 'broken', 'original', 'reply'].map(emailId).sort(),
+      ['rich', 'latin1', 'forwarded', 'broken', 'original', 'reply'].map(emailId).sort(),
     )
   })
 
@@ -535,6 +566,27 @@ describe('Email/get body parts (rfc8621#section-4.1.4)', () => {
     expect(email.hasAttachment).toBe(false)
   })
 
+  test('multipart/related with an inline image; an attached message is one part, not descended into', async () => {
+    const res = await getEmails({
+      ids: [emailId('forwarded')],
+      properties: ['bodyStructure', 'textBody', 'htmlBody', 'attachments', 'hasAttachment'],
+      bodyProperties: ['partId', 'type', 'cid', 'disposition', 'size'],
+    })
+    const email = res.list[0]
+    const htmlSize = '<p>see <img src="cid:pic@x"></p>'.length
+    const html = { partId: '1.1', type: 'text/html', cid: null, disposition: null, size: htmlSize }
+    const image = { partId: '1.2', type: 'image/png', cid: 'pic@x', disposition: 'inline', size: 8 }
+    const inner = crlf('From: inner@example.org\nSubject: inner\nContent-Type: text/plain\n\ninner body')
+    const message = { partId: '2', type: 'message/rfc822', cid: null, disposition: null, size: inner.length }
+    expect(email.htmlBody).toEqual([html])
+    // no text/plain alternative: the HTML is the text body too
+    expect(email.textBody).toEqual([html])
+    expect(email.attachments).toEqual([image, message])
+    expect(email.hasAttachment).toBe(true)
+    expect(email.bodyStructure.subParts[1]).toEqual(message)
+    expect(email.bodyStructure.subParts[0].subParts).toEqual([html, image])
+  })
+
   test('unknown body properties and bad argument types: invalidArguments', async () => {
     const cases: Record<string, unknown>[] = [
       { bodyProperties: ['partId', 'nope'] },
@@ -691,7 +743,7 @@ describe('Thread/get (rfc8621#section-3.1)', () => {
       ['Thread/get', { accountId: t.alice.accountId, ids: [], properties: ['emailIds', 'nope'] }, 'b'],
     ])
     const all = resultOf(responses, 'a', 'Thread/get') as Json
-    expect(all.list).toHaveLength(4) // rich, latin1, broken, and the original with its reply
+    expect(all.list).toHaveLength(5) // rich, latin1, forwarded, broken, and the original with its reply
     expect(all.list.every((x: Json) => Object.keys(x).join() === 'id')).toBe(true)
     expect(responses[1]).toEqual(['error', expect.objectContaining({ type: 'invalidArguments' }), 'b'])
   })
