@@ -1,7 +1,9 @@
 // rfc8621 Email/get, Email/changes, Thread/get and Thread/changes over real HTTP, on messages put in
 // through the store: multipart/alternative with an attachment, encoded words, address groups,
 // ISO-8859-1 text, broken encodings, and a thread whose reply was received before its original.
+import { Database } from 'bun:sqlite'
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
 import { formatBlobId } from '../../src/jmap/core/blob-ids.ts'
 import { parseAccountId } from '../../src/jmap/core/ids.ts'
 import { toKeywordSet } from '../../src/store/keywords.ts'
@@ -564,6 +566,22 @@ describe('Email/get body parts (rfc8621#section-4.1.4)', () => {
     expect(email.textBody).toEqual([{ partId: '1', charset: 'iso-8859-1', subParts: null }])
     expect(email.attachments).toEqual([])
     expect(email.hasAttachment).toBe(false)
+  })
+
+  test('a row stored before decoded sizes were kept: sizes come from the message bytes', async () => {
+    const expected = await getEmails({ ids: [emailId('rich')], properties: ['attachments', 'textBody'] })
+    // what an older row looks like: meta without decodedSizes
+    const db = new Database(join(t.server.dataDir, 'postern.sqlite'))
+    try {
+      db.query("UPDATE email_facts SET meta = json_remove(meta, '$.decodedSizes') WHERE email_id = ?").run(
+        (ids.rich as { emailId: number }).emailId,
+      )
+    } finally {
+      db.close()
+    }
+    const res = await getEmails({ ids: [emailId('rich')], properties: ['attachments', 'textBody'] })
+    expect(res.list[0].attachments[0].size).toBe(pdfBytes.length)
+    expect(res.list).toEqual(expected.list)
   })
 
   test('multipart/related with an inline image; an attached message is one part, not descended into', async () => {
