@@ -291,11 +291,19 @@ describe('Email/get metadata and convenience headers', () => {
     })
     const bobEmail = formatObjectId('email', bobs.emailId)
     const res = await getEmails({
-      ids: [emailId('latin1'), 'Ezzzzzz', 'not-an-email', bobEmail, emailId('rich'), emailId('latin1')],
+      ids: [
+        emailId('latin1'),
+        'Ezzzzzz',
+        'not-an-email',
+        bobEmail,
+        emailId('rich'),
+        emailId('latin1'),
+        'E01',
+      ],
       properties: ['id'],
     })
     expect(res.list).toEqual([{ id: emailId('latin1') }, { id: emailId('rich') }])
-    expect(res.notFound.sort()).toEqual(['Ezzzzzz', 'not-an-email', bobEmail].sort())
+    expect(res.notFound.sort()).toEqual(['E01', 'Ezzzzzz', 'not-an-email', bobEmail].sort())
   })
 
   test('ids null returns every email of the account', async () => {

@@ -231,7 +231,8 @@ export function emailGet(args: MethodArgs, ctx: MethodContext): MethodArgs {
   const notFound: string[] = []
   for (const id of ids) {
     const n = parseObjectId('email', id)
-    if (n === undefined) notFound.push(id)
+    // only the spelling we issue ("E01" is not "E1")
+    if (n === undefined || formatObjectId('email', n) !== id) notFound.push(id)
     else numeric.set(id, n)
   }
   const wantsMeta =

@@ -25,7 +25,8 @@ export function threadGet(args: MethodArgs, ctx: MethodContext): MethodArgs {
   const notFound: string[] = []
   for (const id of ids) {
     const n = parseObjectId('thread', id)
-    if (n === undefined) notFound.push(id)
+    // only the spelling we issue ("E01" is not "E1")
+    if (n === undefined || formatObjectId('thread', n) !== id) notFound.push(id)
     else numeric.set(id, n)
   }
   const emails = store.threadEmails(ctx.accountId, [...numeric.values()])
