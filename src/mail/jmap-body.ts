@@ -1,6 +1,6 @@
 // JMAP body lists, preview and hasAttachment: rfc8621#section-4.1.4 (textBody, htmlBody,
 // attachments, preview, hasAttachment).
-import { decodePartText } from './decode.ts'
+import { decodePartBody, decodePartText } from './decode.ts'
 import { htmlToText } from './html-text.ts'
 import type { MimePart } from './types.ts'
 
@@ -119,4 +119,24 @@ function previewOf(raw: Uint8Array, textBody: MimePart[]): string {
     end += c >= 0xd800 && c < 0xdc00 ? 2 : 1
   }
   return trimmed.slice(0, end)
+}
+
+/**
+ * The decoded size of every leaf part (rfc8621#section-4.1.4 EmailBodyPart size), by part id:
+ * what a download of the part's blob gives. A message/rfc822 part is a leaf for JMAP.
+ */
+export function decodedSizes(raw: Uint8Array, root: MimePart): Record<string, number> {
+  const out: Record<string, number> = {}
+  const visit = (part: MimePart) => {
+    if (part.type === 'multipart') for (const child of part.children) visit(child)
+    else out[partSection(part)] = decodedSize(raw, part)
+  }
+  visit(root)
+  return out
+}
+
+function decodedSize(raw: Uint8Array, part: MimePart): number {
+  const length = part.bodyEnd - part.bodyStart
+  if (part.encoding !== 'base64' && part.encoding !== 'quoted-printable') return length
+  return decodePartBody(raw, part).length
 }

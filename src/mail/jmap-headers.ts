@@ -1,6 +1,7 @@
 // Parsed header forms for JMAP Email properties: rfc8621#section-4.1.2.2 (Text), 4.1.2.3
-// (Addresses), 4.1.2.4 (MessageIds), with rfc2047 encoded words decoded.
-import { parseAddressList } from './address.ts'
+// (Addresses), 4.1.2.4 (GroupedAddresses), 4.1.2.5 (MessageIds), 4.1.2.7 (URLs), with rfc2047
+// encoded words decoded.
+import { parseAddressList, type RawAddress } from './address.ts'
 import { decodeHeaderText } from './content-type.ts'
 import type { HeaderField } from './header.ts'
 import { isAtext } from './rfc822-lexer.ts'
@@ -33,6 +34,18 @@ function isDotAtom(local: string): boolean {
   return true
 }
 
+/** One parsed mailbox as an EmailAddress (rfc8621#section-4.1.2.3), or null when it has neither part. */
+function toEmailAddress(a: RawAddress): EmailAddress | null {
+  let email = ''
+  if (a.mailbox !== null) {
+    const local = isDotAtom(a.mailbox) ? a.mailbox : `"${a.mailbox.replace(/(["\\])/g, '\\$1')}"`
+    email = decodeHeaderText(a.domain === null ? local : `${local}@${a.domain}`)
+  }
+  const name = a.name === null ? null : decodeHeaderText(a.name).replace(/\s+/g, ' ').trim() || null
+  if (email === '' && name === null) return null
+  return { name, email }
+}
+
 /**
  * rfc8621#section-4.1.2.3 Addresses form: every mailbox of the list, groups flattened; the display
  * name decoded and trimmed (or the comment after a bare address); best effort on broken input.
@@ -42,20 +55,68 @@ export function asAddresses(value: string | null): EmailAddress[] | null {
   const out: EmailAddress[] = []
   for (const a of parseAddressList(value, false)) {
     if (a.group !== undefined) continue
-    let email = ''
-    if (a.mailbox !== null) {
-      const local = isDotAtom(a.mailbox) ? a.mailbox : `"${a.mailbox.replace(/(["\\])/g, '\\$1')}"`
-      email = decodeHeaderText(a.domain === null ? local : `${local}@${a.domain}`)
+    const address = toEmailAddress(a)
+    if (address) out.push(address)
+  }
+  return out
+}
+
+/** rfc8621#section-4.1.2.4 EmailAddressGroup. */
+export interface EmailAddressGroup {
+  name: string | null
+  addresses: EmailAddress[]
+}
+
+/**
+ * rfc8621#section-4.1.2.4 GroupedAddresses form: the groups of the list in order; consecutive
+ * mailboxes outside any group make up a group whose name is null.
+ */
+export function asGroupedAddresses(value: string | null): EmailAddressGroup[] | null {
+  if (value === null) return null
+  const out: EmailAddressGroup[] = []
+  let current: EmailAddressGroup | null = null
+  for (const a of parseAddressList(value, false)) {
+    if (a.group === 'start') {
+      // the parser gives a group's display name in `mailbox`
+      const raw = a.mailbox ?? a.name
+      const name = raw === null ? null : decodeHeaderText(raw).replace(/\s+/g, ' ').trim() || null
+      current = { name, addresses: [] }
+      out.push(current)
+      continue
     }
-    const name = a.name === null ? null : decodeHeaderText(a.name).replace(/\s+/g, ' ').trim() || null
-    if (email === '' && name === null) continue
-    out.push({ name, email })
+    if (a.group === 'end') {
+      current = null
+      continue
+    }
+    const address = toEmailAddress(a)
+    if (!address) continue
+    if (current === null) {
+      current = { name: null, addresses: [] }
+      out.push(current)
+      // an ungrouped run ends at the next group start, which replaces `current`
+    }
+    current.addresses.push(address)
   }
   return out
 }
 
 /**
- * rfc8621#section-4.1.2.4 MessageIds form: the msg-ids without angle brackets and CFWS, or null
+ * rfc8621#section-4.1.2.7 URLs form (rfc2369#section-2 lists): the URLs between angle brackets,
+ * whitespace removed, comments ignored; null when there is none.
+ */
+export function asUrls(value: string | null): string[] | null {
+  if (value === null) return null
+  const text = value.replace(/\([^()]*\)/g, ' ')
+  const urls: string[] = []
+  for (const m of text.matchAll(/<([^<>]*)>/g)) {
+    const url = (m[1] as string).replace(/\s+/g, '')
+    if (url !== '') urls.push(url)
+  }
+  return urls.length > 0 ? urls : null
+}
+
+/**
+ * rfc8621#section-4.1.2.5 MessageIds form: the msg-ids without angle brackets and CFWS, or null
  * when none parse. A lone id without brackets (common in old mail) is accepted.
  */
 export function asMessageIds(value: string | null): string[] | null {

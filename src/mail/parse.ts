@@ -7,7 +7,7 @@ import { asBuffer, countLf } from './bytes.ts'
 import { parseDate } from './date.ts'
 import { buildEnvelope } from './envelope.ts'
 import { findHeaderEnd, type HeaderField, splitHeaderFields } from './header.ts'
-import { bodyLists, hasAttachment, partSection, preview } from './jmap-body.ts'
+import { bodyLists, decodedSizes, hasAttachment, partSection, preview } from './jmap-body.ts'
 import { asAddresses, asMessageIds, asText, lastField } from './jmap-headers.ts'
 import { emptyMime, type ScanNode, scanMessage } from './mime-scan.ts'
 import { baseSubject } from './subject.ts'
@@ -49,6 +49,7 @@ function build(buf: Buffer, root: ScanNode): ParsedMessage {
     textBody: lists.textBody.map(partSection),
     htmlBody: lists.htmlBody.map(partSection),
     attachments: lists.attachments.map(partSection),
+    decodedSizes: decodedSizes(buf, part),
   }
 }
 
@@ -114,6 +115,7 @@ function minimal(buf: Buffer): ParsedMessage {
     textBody: ['1'],
     htmlBody: ['1'],
     attachments: [],
+    decodedSizes: { '1': buf.length },
   }
 }
 

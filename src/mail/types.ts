@@ -88,4 +88,9 @@ export interface ParsedMessage {
   textBody: string[]
   htmlBody: string[]
   attachments: string[]
+  /**
+   * rfc8621#section-4.1.4 EmailBodyPart size: octets after transfer decoding, for every leaf part
+   * (not descending into message/rfc822), by part id as in the body lists.
+   */
+  decodedSizes: Record<string, number>
 }

@@ -45,6 +45,8 @@ export interface StoredMeta {
   textBody: string[]
   htmlBody: string[]
   attachments: string[]
+  /** Decoded size of each leaf part by part id (JMAP EmailBodyPart size); absent in older rows. */
+  decodedSizes?: Record<string, number>
 }
 
 /** A MimePart without its empty and null fields (most parts have few), to keep the database small. */
@@ -75,6 +77,7 @@ export function factsFromParsed(parsed: ParsedMessage): MessageFacts {
     textBody: parsed.textBody,
     htmlBody: parsed.htmlBody,
     attachments: parsed.attachments,
+    decodedSizes: parsed.decodedSizes,
   }
   const sentAt = parsed.sentAt === null ? null : Date.parse(parsed.sentAt)
   return {

@@ -14,6 +14,7 @@ import { createChangeLog } from './changes.ts'
 import { createCopyMove } from './copy-move.ts'
 import { createDeliveries, type LocalDelivery } from './deliver.ts'
 import { createImportBatches, type ImportProgress } from './import/batch.ts'
+import { createJmapReads } from './jmap-reads.ts'
 import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
 import { createMailboxes, type MailboxRow } from './mailboxes.ts'
@@ -63,6 +64,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const keywordUpdates = createKeywordUpdates(db)
   const changeLog = createChangeLog(db)
   const reader = createReader(db)
+  const jmapReads = createJmapReads(db)
   const copyMove = createCopyMove(db, messages, blobs, quota, reader)
   const importBatches = createImportBatches(db, messages, statements)
   const deliveries = createDeliveries(db, mailboxes, messages)
@@ -288,6 +290,14 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     countMessages: reader.countMessages,
     raw: reader.raw,
     messageHeaders: reader.messageHeaders,
+    /** JMAP Email/get and Thread/get reads (store/jmap-reads.ts). */
+    jmapEmailRows: jmapReads.emailRows,
+    countEmails: jmapReads.countEmails,
+    allEmailIds: jmapReads.allEmailIds,
+    countThreads: jmapReads.countThreads,
+    allThreadIds: jmapReads.allThreadIds,
+    threadEmails: jmapReads.threadEmails,
+    eachRaw: jmapReads.eachRaw,
     /** The raw message in one prepared query, undefined if it is gone (POP3 RETR). */
     messageBytes: createMessageBytesReader(db),
     quota: (accountId: number) => quota.usage(accountId),
