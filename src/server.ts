@@ -38,6 +38,7 @@ import { watchBindFailures } from './net/listener-status.ts'
 import { pop3Protocol } from './pop3/server/index.ts'
 import { type BounceSink, createOutbound } from './queue/index.ts'
 import { createQueueStore, type QueueStore } from './queue/queue-store.ts'
+import { submissionStatuses } from './queue/submission-status.ts'
 import { createSearch, type Search } from './search/index.ts'
 import { smtpServiceNames, startSmtpServices } from './smtp/server/index.ts'
 import { createMailStore, type MailStore, prepareHere } from './store/index.ts'
@@ -175,6 +176,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       prepare,
     })
     const queue = createQueueStore(database.db, store.blobs, { expireAfterMs: config.delivery.expire_after })
+    // JMAP EmailSubmission's deliveryStatus follows the queue's attempts (rfc8621#section-7).
+    queue.onAttempt((report) =>
+      store.submissions.recordDelivery(report.messageId, submissionStatuses(report)),
+    )
     const search = createSearch({
       db: database.db,
       writer,
@@ -312,6 +317,9 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         log: log.child('jmap'),
         limits: defaultLimits,
         authenticator,
+        pipeline,
+        queue,
+        hostname: config.hostname,
       },
       resolver,
       logRing,
