@@ -18,11 +18,19 @@ export interface JmapServices {
   clock: Clock
   log: Logger
   limits: CoreLimits
-  /** EmailSubmission: local delivery and the outbound queue, as SMTP submission uses them. */
+  /** EmailSubmission and vacation: delivery as SMTP submission does it, with its limits. */
+  submission: SubmissionServices
+}
+
+export interface SubmissionServices {
+  /** Local delivery and, in the same transaction, the outbound queue for remote recipients. */
   pipeline: DeliveryPipeline
   queue: QueueStore
   /** The server's name, for Message-ID and trace fields on submitted mail. */
   hostname: string
+  /** SMTP submission's limits ([smtp] max_message_size, max_recipients), the same for JMAP. */
+  maxMessageSize: number
+  maxRecipients: number
 }
 
 /** The account a request is signed in as. Postern has no shared accounts yet: it is the only one. */

@@ -5,12 +5,13 @@ import type { JmapServices } from '../core/context.ts'
 import { MethodRegistry } from '../core/registry.ts'
 import type { CapabilityDescriptor } from '../core/session.ts'
 import { coreMethods } from './core.ts'
+import { emailSubmissionMethods } from './email-submission.ts'
 import { identityMethods } from './identity.ts'
 
 export function jmapModules(_services: JmapServices) {
   const registry = new MethodRegistry().add(...coreMethods)
   const descriptors = new Map<string, CapabilityDescriptor>([[coreCapability, { server: () => ({}) }]])
-  registry.add(...identityMethods)
+  registry.add(...identityMethods, ...emailSubmissionMethods)
   // rfc8621#section-1.3.3: no delayed send; no SMTP extension parameters are passed on.
   descriptors.set(submissionCapability, {
     server: () => ({}),
