@@ -9,6 +9,7 @@ import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { createWriter } from './db/writer.ts'
 import { createDeliveryPipeline } from './delivery/pipeline.ts'
+import { createVacationResponder } from './delivery/vacation.ts'
 import { createAuthThrottle } from './directory/auth-throttle.ts'
 import { createDirectory, type Directory } from './directory/index.ts'
 import type { PasswordHasher } from './directory/passwords.ts'
@@ -232,6 +233,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       store,
       queue,
       prepare,
+      vacation: {
+        responder: createVacationResponder({
+          settings: store.vacation.get,
+          claimReply: store.vacation.claimReply,
+          resolve: (address) => directory.resolver.resolve(address),
+          hostname: config.hostname,
+          now: () => clock.now(),
+        }),
+        resolve: (address) => directory.resolver.resolve(address),
+      },
+      onError: (err) => log.error('vacation reply failed', { err }),
     })
     // A registered line protocol takes precedence (tests plug their own into these ports).
     const smtpListen = Object.fromEntries(

@@ -33,14 +33,22 @@ export function createVacation(db: Db) {
       return settings
     },
 
-    /** Replaces the settings; call inside a write job. */
+    /**
+     * Replaces the settings; call inside a write job. Turning it on starts a new count: senders
+     * answered during an earlier absence are answered again.
+     */
     put(accountId: number, settings: VacationSettings): void {
+      const before = db
+        .select({ isEnabled: vacationResponses.isEnabled })
+        .from(vacationResponses)
+        .where(eq(vacationResponses.accountId, accountId))
+        .get()
       db.insert(vacationResponses)
         .values({ accountId, ...settings })
         .onConflictDoUpdate({ target: vacationResponses.accountId, set: settings })
         .run()
-      // A new vacation period starts a new count: senders answered before get answered again.
-      db.delete(vacationReplies).where(eq(vacationReplies.accountId, accountId)).run()
+      if (settings.isEnabled && !before?.isEnabled)
+        db.delete(vacationReplies).where(eq(vacationReplies.accountId, accountId)).run()
     },
 
     /**
