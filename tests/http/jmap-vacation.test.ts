@@ -291,7 +291,9 @@ describe('vacation replies in local delivery', () => {
     expect(
       mailbox(t.server, 'alice@example.test').filter((m) => m.includes('Auto-Submitted: auto-replied')),
     ).toHaveLength(1)
-    expect(mailbox(t.server, 'bob@example.test').filter((m) => m.includes('Auto-Submitted: auto-replied'))).toHaveLength(0)
+    expect(
+      mailbox(t.server, 'bob@example.test').filter((m) => m.includes('Auto-Submitted: auto-replied')),
+    ).toHaveLength(0)
     expect(sunk.some((m) => m.to.includes('dan@far.example'))).toBe(false)
   })
 })
