@@ -76,8 +76,11 @@ afterAll(async () => {
 })
 
 /** A draft in alice's Drafts, as a client would have made it with Email/set; its JMAP id. */
-async function draft(headers: string, body = 'Hello.\r\n'): Promise<string> {
-  const raw = `${headers.trim().replaceAll(/\r?\n/g, '\r\n')}\r\nMessage-ID: <${crypto.randomUUID()}@example.test>\r\nDate: Sun, 29 Nov 2026 08:00:00 +0000\r\n\r\n${body}`
+async function draft(headers: string, body = 'Hello.\r\n', complete = true): Promise<string> {
+  const ids = complete
+    ? `Message-ID: <${crypto.randomUUID()}@example.test>\r\nDate: Sun, 29 Nov 2026 08:00:00 +0000\r\n`
+    : ''
+  const raw = `${headers.trim().replaceAll(/\r?\n/g, '\r\n')}\r\n${ids}\r\n${body}`
   const result = await t.server.services.store.appendRaw(aliceId, {
     mailboxIds: [drafts],
     bytes: new TextEncoder().encode(raw),
@@ -195,6 +198,18 @@ describe('EmailSubmission/set sends', () => {
     expect(status['nobody@far.example'].smtpReply).toMatch(/^550 /)
     expect(status['carol@far.example'].smtpReply).toMatch(/^250 /)
 
+    // The queue's reports moved the submission's state: /changes shows it updated.
+    const changes = resultOf(
+      await api(
+        t,
+        t.alice,
+        [['EmailSubmission/changes', { accountId: t.alice.accountId, sinceState: set.newState }, 'c']],
+        using,
+      ),
+      'c',
+    ) as Json
+    expect(changes).toMatchObject({ created: [], updated: [created.id], destroyed: [] })
+
     // The draft is now a sent message.
     const { store } = t.server.services
     const id = Number.parseInt(emailId.slice(1), 36)
@@ -205,7 +220,12 @@ describe('EmailSubmission/set sends', () => {
   })
 
   test('an explicit envelope is used as given; onSuccessDestroyEmail destroys the email', async () => {
-    const emailId = await draft('From: alice.smith@example.test\nTo: carol@far.example\nSubject: envelope')
+    // Without Message-ID and Date: the server adds them, as SMTP submission does.
+    const emailId = await draft(
+      'From: alice.smith@example.test\nTo: carol@far.example\nSubject: envelope',
+      'Hi.\r\n',
+      false,
+    )
     const identityId = await identityOf('alice.smith@example.test')
     const r = await api(
       t,
@@ -236,7 +256,9 @@ describe('EmailSubmission/set sends', () => {
     expect(created.envelope).toBeUndefined()
     expect(Object.keys(created.deliveryStatus)).toEqual(['bob@example.test'])
     expect((resultOf(r, 'set', 'Email/set') as Json).destroyed).toEqual([emailId])
-    expect(mailbox(t.server, 'bob@example.test').some((m) => m.includes('Subject: envelope'))).toBe(true)
+    const atBob = mailbox(t.server, 'bob@example.test').find((m) => m.includes('Subject: envelope'))
+    expect(atBob).toMatch(/^Message-ID: <[^>]+@mail\.example\.test>\r$/m)
+    expect(atBob).toMatch(/^Date: .+\+0000\r$/m)
     expect(t.server.services.store.emails(aliceId, [Number.parseInt(emailId.slice(1), 36)])).toEqual([])
     await new Promise((r) => setTimeout(r, 300))
     expect(sunk.some((m) => m.data.includes('Subject: envelope'))).toBe(false)

@@ -22,6 +22,8 @@ interface HeaderAddresses {
   from: string[][]
   sender: string[][]
   rcpt: string[]
+  hasMessageId: boolean
+  hasDate: boolean
 }
 
 /** rfc5321#section-4.1.2 Mailbox, loosely: local@domain without spaces or angle brackets. */
@@ -36,7 +38,13 @@ function addressesOf(value: string): string[] {
 function headerAddresses(raw: Uint8Array): HeaderAddresses {
   const fields = splitHeaderFields(Buffer.from(headerSection(raw)).toString('latin1'))
   const of = (key: string) => fields.filter((f) => f.key === key).map((f) => addressesOf(f.value))
-  return { from: of('from'), sender: of('sender'), rcpt: [...of('to'), ...of('cc'), ...of('bcc')].flat() }
+  return {
+    from: of('from'),
+    sender: of('sender'),
+    rcpt: [...of('to'), ...of('cc'), ...of('bcc')].flat(),
+    hasMessageId: fields.some((f) => f.key === 'message-id'),
+    hasDate: fields.some((f) => f.key === 'date'),
+  }
 }
 
 /** rfc8621#section-7 Envelope as the client gave it; parameters are not supported (submissionExtensions is empty). */
@@ -171,6 +179,9 @@ export async function sendSubmission(
     raw: sent,
     prependHeaders: [
       `Received: by ${hostname} (Postern) with JMAP id ${id}\r\n\tfor <${envelope.rcptTo[0]?.email}>;\r\n\t${rfc5322Date(now)}\r\n`,
+      // rfc6409#section-8.3, as SMTP submission does: the MSA adds what the message lacks.
+      ...(header.hasMessageId ? [] : [`Message-ID: <${randomId(20)}@${hostname}>\r\n`]),
+      ...(header.hasDate ? [] : [`Date: ${rfc5322Date(now)}\r\n`]),
     ],
     mailFrom: envelope.mailFrom.email,
     localRecipients: [...local.values()],
