@@ -326,6 +326,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     // --- email submissions (rfc8621#section-7) -------------------------------------------
     submissions: {
       list: submissions.list,
+      listForQuery: submissions.listForQuery,
       get: submissions.get,
       create: (accountId: number, values: NewSubmission) =>
         operate(accountId, (c) => submissions.create(c, values)),

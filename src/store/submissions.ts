@@ -38,6 +38,11 @@ export interface SubmissionRow {
 
 export type NewSubmission = Omit<SubmissionRow, 'id'>
 
+export type SubmissionKeys = Pick<
+  SubmissionRow,
+  'id' | 'identityId' | 'emailId' | 'threadId' | 'sendAt' | 'undoStatus'
+>
+
 type Stored = typeof emailSubmissions.$inferSelect
 
 function fromStored(r: Stored): SubmissionRow {
@@ -68,6 +73,22 @@ export function createSubmissions(db: Db) {
         .orderBy(asc(emailSubmissions.id))
         .all()
         .map(fromStored)
+    },
+
+    /** What EmailSubmission/query filters and sorts on, without the JSON columns. */
+    listForQuery(accountId: number): SubmissionKeys[] {
+      return db
+        .select({
+          id: emailSubmissions.id,
+          identityId: emailSubmissions.identityId,
+          emailId: emailSubmissions.emailId,
+          threadId: emailSubmissions.threadId,
+          sendAt: emailSubmissions.sendAt,
+          undoStatus: emailSubmissions.undoStatus,
+        })
+        .from(emailSubmissions)
+        .where(eq(emailSubmissions.accountId, accountId))
+        .all()
     },
 
     /** The listed submissions that exist, in one query. */

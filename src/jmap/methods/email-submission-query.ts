@@ -3,7 +3,7 @@
 // sort by emailId, threadId or sentAt.
 
 import { formatObjectId } from '../../store/object-ids.ts'
-import type { SubmissionRow } from '../../store/submissions.ts'
+import type { SubmissionKeys as SubmissionRow } from '../../store/submissions.ts'
 import { isPlainObject, optionalBoolean } from '../core/args.ts'
 import type { MethodContext } from '../core/context.ts'
 import { invalidArguments, MethodError } from '../core/errors.ts'
@@ -120,7 +120,7 @@ export function querySubmissions(args: MethodArgs, ctx: MethodContext): MethodAr
   const compare = comparator(args.sort)
   const calculateTotal = optionalBoolean(args, 'calculateTotal', false)
   const all = ctx.services.store.submissions
-    .list(ctx.accountId)
+    .listForQuery(ctx.accountId)
     .filter(matches)
     .sort(compare)
     .map((r) => `S${r.id.toString(36)}`)
