@@ -9,6 +9,7 @@ import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { createWriter } from './db/writer.ts'
 import { createDeliveryPipeline } from './delivery/pipeline.ts'
+import { createVacationResponder } from './delivery/vacation.ts'
 import { createAuthThrottle } from './directory/auth-throttle.ts'
 import { createDirectory, type Directory } from './directory/index.ts'
 import type { PasswordHasher } from './directory/passwords.ts'
@@ -38,6 +39,7 @@ import { watchBindFailures } from './net/listener-status.ts'
 import { pop3Protocol } from './pop3/server/index.ts'
 import { type BounceSink, createOutbound } from './queue/index.ts'
 import { createQueueStore, type QueueStore } from './queue/queue-store.ts'
+import { submissionStatuses } from './queue/submission-status.ts'
 import { createSearch, type Search } from './search/index.ts'
 import { smtpServiceNames, startSmtpServices } from './smtp/server/index.ts'
 import { createMailStore, type MailStore, prepareHere } from './store/index.ts'
@@ -175,6 +177,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       prepare,
     })
     const queue = createQueueStore(database.db, store.blobs, { expireAfterMs: config.delivery.expire_after })
+    // JMAP EmailSubmission's deliveryStatus follows the queue's attempts (rfc8621#section-7).
+    queue.onAttempt((report) =>
+      store.submissions.recordDelivery(report.messageId, submissionStatuses(report)),
+    )
     const search = createSearch({
       db: database.db,
       writer,
@@ -227,6 +233,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       store,
       queue,
       prepare,
+      vacation: {
+        responder: createVacationResponder({
+          settings: store.vacation.get,
+          claimReply: store.vacation.claimReply,
+          resolve: (address) => directory.resolver.resolve(address),
+          hostname: config.hostname,
+          now: () => clock.now(),
+        }),
+        resolve: (address) => directory.resolver.resolve(address),
+      },
+      onError: (err) => log.error('vacation reply failed', { err }),
     })
     // A registered line protocol takes precedence (tests plug their own into these ports).
     const smtpListen = Object.fromEntries(
@@ -312,6 +329,13 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
         log: log.child('jmap'),
         limits: defaultLimits,
         authenticator,
+        submission: {
+          pipeline,
+          queue,
+          hostname: config.hostname,
+          maxMessageSize: config.smtp.max_message_size,
+          maxRecipients: config.smtp.max_recipients,
+        },
       },
       resolver,
       logRing,

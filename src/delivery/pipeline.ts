@@ -2,10 +2,11 @@
 // Sieve: seams filled by later issues) → the store, every local recipient in one transaction
 // together with the outbound queue entry for remote ones. The caller answers 250 only after this
 // resolves.
-import type { ResolvedAccount } from '../directory/resolve.ts'
+import type { Resolution, ResolvedAccount } from '../directory/resolve.ts'
 import type { QueueStore } from '../queue/queue-store.ts'
 import { type MailStore, prepareHere } from '../store/index.ts'
 import type { PreparedMessage } from '../store/prepare-message.ts'
+import type { VacationResponder } from './vacation.ts'
 
 export interface InboundMessage {
   /** The message as received, CRLF line ends. */
@@ -52,12 +53,46 @@ export interface PipelineDeps {
   prepare?: (bytes: Uint8Array) => Promise<PreparedMessage>
   filter?: FilterSeam
   now?: () => number
+  /** Vacation auto-replies (rfc8621#section-8), with the recipient lookup their delivery needs. */
+  vacation?: { responder: VacationResponder; resolve(address: string): Resolution | undefined }
+  /** Failures of work done after the caller was answered (vacation replies). */
+  onError?: (err: unknown) => void
 }
 
 export function createDeliveryPipeline(deps: PipelineDeps) {
   const filter = deps.filter ?? passThroughFilter
   const now = deps.now ?? Date.now
-  return {
+
+  /** rfc3834#section-3.3: the reply goes from the null sender; Return-Path only on final delivery. */
+  const sendVacationReply = async (to: string, raw: Uint8Array): Promise<void> => {
+    const found = deps.vacation?.resolve(to)
+    const base = { raw, mailFrom: '', quarantine: false, receivedAt: now() }
+    const local = (found?.accounts ?? []).map((account) => ({ account, address: to }))
+    const remote = found ? found.forwards : [to]
+    if (local.length > 0)
+      await pipeline.deliver({
+        ...base,
+        prependHeaders: ['Return-Path: <>\r\n'],
+        localRecipients: local,
+        remoteRecipients: [],
+      })
+    if (remote.length > 0)
+      await pipeline.deliver({ ...base, prependHeaders: [], localRecipients: [], remoteRecipients: remote })
+  }
+
+  /** Vacation replies for the accounts that stored a message in their inbox; after the caller's answer. */
+  const answerAbsences = (message: InboundMessage, inboxAccounts: ResolvedAccount[]): void => {
+    const vacation = deps.vacation
+    if (!vacation || inboxAccounts.length === 0 || message.mailFrom === '') return
+    for (const account of inboxAccounts) {
+      vacation.responder
+        .replyFor(account, { raw: message.raw, mailFrom: message.mailFrom })
+        .then((reply) => (reply ? sendVacationReply(reply.to, reply.raw) : undefined))
+        .catch((err) => deps.onError?.(err))
+    }
+  }
+
+  const pipeline = {
     async deliver(message: InboundMessage): Promise<DeliveryReport> {
       const header = Buffer.from(message.prependHeaders.join(''), 'latin1')
       const bytes = header.length > 0 ? Buffer.concat([header, message.raw]) : message.raw
@@ -93,9 +128,15 @@ export function createDeliveryPipeline(deps: PipelineDeps) {
         }
         return { account, status: outcome.duplicates.includes(account.id) ? 'duplicate' : 'stored' }
       })
+      // Not for mail filed as junk or discarded: an auto-reply would confirm the address to spammers.
+      answerAbsences(
+        message,
+        recipients.flatMap((r, i) => (r.status === 'stored' && routes[i] === 'inbox' ? [r.account] : [])),
+      )
       return { recipients, ...(outcome.alongside !== undefined ? { queueId: outcome.alongside } : {}) }
     },
   }
+  return pipeline
 }
 
 export type DeliveryPipeline = ReturnType<typeof createDeliveryPipeline>

@@ -69,6 +69,17 @@ export interface AttemptOutcome {
   nextAttemptAt?: number
 }
 
+/** What one attempt decided for each of a message's recipients, told to onAttempt listeners. */
+export interface AttemptReport {
+  messageId: number
+  recipients: {
+    address: string
+    status: AttemptOutcome['status']
+    statusCode: string
+    error: string | null
+  }[]
+}
+
 export interface QueueSummaryCounts {
   messages: number
   recipients: { queued: number; deferred: number }
@@ -87,6 +98,7 @@ const pending = ['queued', 'deferred'] as const
 
 export function createQueueStore(db: Db, blobRefs: BlobRefs, options: QueueStoreOptions) {
   const listeners = new Set<() => void>()
+  const attemptListeners = new Set<(report: AttemptReport) => void>()
   // The delivery loop's statements, compiled once: the runner uses them for every message.
   const sqlite = db.$client
   const statements = {
@@ -115,6 +127,9 @@ export function createQueueStore(db: Db, blobRefs: BlobRefs, options: QueueStore
       `SELECT count(*) AS n FROM queued_recipients WHERE message_id = ? AND status IN ('queued', 'deferred')`,
     ),
     deleteMessage: sqlite.query('DELETE FROM queued_messages WHERE id = ? RETURNING blob_id AS blobId'),
+    addresses: sqlite.query(
+      'SELECT id, address FROM queued_recipients WHERE message_id = ? AND id IN (SELECT value FROM json_each(?))',
+    ),
   }
   const recipientView = (r: typeof queuedRecipients.$inferSelect): QueuedRecipientView => ({
     address: r.address,
@@ -179,6 +194,16 @@ export function createQueueStore(db: Db, blobRefs: BlobRefs, options: QueueStore
       // After this job's COMMIT (the writer commits before the next turn of the event loop).
       for (const fn of listeners) setImmediate(fn)
       return message.id
+    },
+
+    /**
+     * Calls `fn` with each attempt's outcomes inside the write job that records them (before a
+     * finished message is deleted), so JMAP EmailSubmission keeps its deliveryStatus in the same
+     * transaction. `fn` must be synchronous and only write. Returns an unsubscribe.
+     */
+    onAttempt(fn: (report: AttemptReport) => void): () => void {
+      attemptListeners.add(fn)
+      return () => attemptListeners.delete(fn)
     },
 
     /** Calls `fn` (soon after commit) whenever a message is enqueued; returns an unsubscribe. */
@@ -250,6 +275,27 @@ export function createQueueStore(db: Db, blobRefs: BlobRefs, options: QueueStore
      * Returns whether the message is finished.
      */
     recordAttempt(messageId: number, outcomes: AttemptOutcome[], now: number): boolean {
+      if (attemptListeners.size > 0) {
+        // The addresses are read now: the rows go with the message once it is finished.
+        const rows = statements.addresses.all(
+          messageId,
+          JSON.stringify(outcomes.map((o) => o.recipientId)),
+        ) as {
+          id: number
+          address: string
+        }[]
+        const addressOf = new Map(rows.map((r) => [r.id, r.address]))
+        const report: AttemptReport = {
+          messageId,
+          recipients: outcomes.flatMap((o) => {
+            const address = addressOf.get(o.recipientId)
+            return address === undefined
+              ? []
+              : [{ address, status: o.status, statusCode: o.statusCode, error: o.error }]
+          }),
+        }
+        for (const fn of attemptListeners) fn(report)
+      }
       for (const o of outcomes) {
         statements.record.run({
           $id: o.recipientId,

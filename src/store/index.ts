@@ -13,6 +13,8 @@ import { ChangeSet } from './change-set.ts'
 import { createChangeLog } from './changes.ts'
 import { createCopyMove } from './copy-move.ts'
 import { createDeliveries, type LocalDelivery } from './deliver.ts'
+import { replaceEmailMailboxes } from './email-mailboxes.ts'
+import { createIdentities, type IdentityValues } from './identities.ts'
 import { createImportBatches, type ImportProgress } from './import/batch.ts'
 import { createJmapReads } from './jmap-reads.ts'
 import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
@@ -24,7 +26,9 @@ import type { PreparedMessage } from './prepare-message.ts'
 import { createQuota } from './quota.ts'
 import { createReader } from './read.ts'
 import { prepareStatements } from './statements.ts'
+import { createSubmissions, type DeliveryStatus, type NewSubmission } from './submissions.ts'
 import { createThreads } from './threads.ts'
+import { createVacation, type VacationSettings } from './vacation.ts'
 
 export interface MailStoreDeps {
   db: Db
@@ -68,6 +72,9 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const copyMove = createCopyMove(db, messages, blobs, quota, reader)
   const importBatches = createImportBatches(db, messages, statements)
   const deliveries = createDeliveries(db, mailboxes, messages)
+  const identities = createIdentities(db)
+  const submissions = createSubmissions(db)
+  const vacation = createVacation(db)
   let deliveriesSincePrune = 0
 
   /** Runs one operation as a write job with its ChangeSet; provisions the account first. */
@@ -309,6 +316,57 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     changedSince: changeLog.changedSince,
     pruneChanges: (accountId: number, modseq: number) =>
       writer.write(() => changeLog.prune(accountId, modseq)),
+
+    /** JMAP mailboxIds as a whole for one email (EmailSubmission onSuccessUpdateEmail). */
+    replaceEmailMailboxes: (accountId: number, emailId: number, mailboxIds: number[]) =>
+      operate(accountId, (c) => replaceEmailMailboxes(db, messages, c, emailId, mailboxIds)),
+
+    // --- sending identities (rfc8621#section-6) ------------------------------------------
+    identities: {
+      list: identities.list,
+      get: identities.get,
+      /** Makes the account's first identity unless it has one. */
+      ensureDefault: (accountId: number, values: IdentityValues) =>
+        operate(accountId, (c) => identities.ensureDefault(c, values)),
+      create: (accountId: number, values: IdentityValues) =>
+        operate(accountId, (c) => identities.create(c, values)),
+      update: (accountId: number, id: number, values: Partial<IdentityValues>) =>
+        operate(accountId, (c) => identities.update(c, id, values)),
+      destroy: (accountId: number, id: number) => operate(accountId, (c) => identities.destroy(c, id)),
+    },
+
+    // --- email submissions (rfc8621#section-7) -------------------------------------------
+    submissions: {
+      list: submissions.list,
+      listForQuery: submissions.listForQuery,
+      get: submissions.get,
+      create: (accountId: number, values: NewSubmission) =>
+        operate(accountId, (c) => submissions.create(c, values)),
+      destroy: (accountId: number, id: number) => operate(accountId, (c) => submissions.destroy(c, id)),
+      /**
+       * Records a queue attempt's outcomes in the submissions it carries; called inside the
+       * queue's write job, it logs their change in a job of its own right after.
+       */
+      recordDelivery(queueId: number, statuses: Record<string, DeliveryStatus>): void {
+        const changed = submissions.updateDeliveryStatus(queueId, statuses)
+        // Only the state string moves here (the status itself is already written); a failure
+        // leaves it where it was, which clients see as "nothing new" until the next change.
+        for (const [accountId, ids] of changed)
+          operate(accountId, (c) => {
+            for (const id of ids) c.record('emailSubmission', id, 'updated')
+          }).catch(() => undefined)
+      },
+    },
+
+    // --- vacation response (rfc8621#section-8) -------------------------------------------
+    vacation: {
+      get: vacation.get,
+      put: (accountId: number, settings: VacationSettings) =>
+        writer.write(() => vacation.put(accountId, settings)),
+      /** Whether `sender` is due a reply now (and records it), at most once per `periodMs`. */
+      claimReply: (accountId: number, sender: string, periodMs: number) =>
+        writer.write(() => vacation.claimReply(accountId, sender, clock.now(), periodMs)),
+    },
   }
 }
 

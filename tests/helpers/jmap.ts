@@ -1,5 +1,6 @@
 // A JMAP client for tests: a whole test server with one account, and helpers that make API
 // requests with its credentials over real HTTP.
+import type { Resolver } from '../../src/dns/index.ts'
 import { startTestServer, type TestServer } from './server.ts'
 
 export const jmapUsing = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:mail']
@@ -27,8 +28,11 @@ export function basic(email: string, password: string): string {
 }
 
 /** A server with two accounts (alice and bob @example.test), each provisioned with its mailboxes. */
-export async function startJmapServer(env: Record<string, string> = {}): Promise<JmapTestServer> {
-  const server = await startTestServer({ env })
+export async function startJmapServer(
+  env: Record<string, string> = {},
+  options: { resolver?: Resolver } = {},
+): Promise<JmapTestServer> {
+  const server = await startTestServer({ env, ...(options.resolver ? { resolver: options.resolver } : {}) })
   server.services.directory.domains.add('example.test')
   const base = `http://127.0.0.1:${server.port('http')}`
   const account = async (email: string, password: string): Promise<JmapTestAccount> => {

@@ -1,9 +1,11 @@
 // What a JMAP method is given: the signed-in account, the capabilities the request uses, the
 // creation ids made so far in the request, and the services of the server.
+import type { DeliveryPipeline } from '../../delivery/pipeline.ts'
 import type { Directory } from '../../directory/index.ts'
 import type { EventBus } from '../../events/bus.ts'
 import type { Clock } from '../../lib/clock.ts'
 import type { Logger } from '../../lib/log.ts'
+import type { QueueStore } from '../../queue/queue-store.ts'
 import type { Search } from '../../search/index.ts'
 import type { MailStore } from '../../store/index.ts'
 import type { CoreLimits } from './capabilities.ts'
@@ -16,6 +18,19 @@ export interface JmapServices {
   clock: Clock
   log: Logger
   limits: CoreLimits
+  /** EmailSubmission and vacation: delivery as SMTP submission does it, with its limits. */
+  submission: SubmissionServices
+}
+
+export interface SubmissionServices {
+  /** Local delivery and, in the same transaction, the outbound queue for remote recipients. */
+  pipeline: DeliveryPipeline
+  queue: QueueStore
+  /** The server's name, for Message-ID and trace fields on submitted mail. */
+  hostname: string
+  /** SMTP submission's limits ([smtp] max_message_size, max_recipients), the same for JMAP. */
+  maxMessageSize: number
+  maxRecipients: number
 }
 
 /** The account a request is signed in as. Postern has no shared accounts yet: it is the only one. */
