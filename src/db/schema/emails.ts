@@ -142,8 +142,8 @@ export const changes = sqliteTable(
     /** The JMAP type of the object (store/change-set.ts ChangeKind). */
     kind: text('kind', { enum: ['mailbox', 'email', 'thread', 'identity', 'emailSubmission'] }).notNull(),
     objectId: integer('object_id').notNull(),
-    /** 'created' | 'updated' | 'destroyed' */
-    op: text('op', { enum: ['created', 'updated', 'destroyed'] }).notNull(),
+    /** 'created' | 'updated' | 'destroyed', or 'counts' for a mailbox whose counters alone changed */
+    op: text('op', { enum: ['created', 'updated', 'destroyed', 'counts'] }).notNull(),
   },
   (t) => [index('changes_account_modseq_idx').on(t.accountId, t.kind, t.modseq)],
 )
