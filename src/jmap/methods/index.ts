@@ -1,15 +1,46 @@
 // Every JMAP method module, and what each capability adds to the session resource. A capability
 // is advertised only when its methods are served.
-import { coreCapability } from '../core/capabilities.ts'
+import { coreCapability, mailCapability } from '../core/capabilities.ts'
 import type { JmapServices } from '../core/context.ts'
 import { MethodRegistry } from '../core/registry.ts'
 import type { CapabilityDescriptor } from '../core/session.ts'
 import { coreMethods } from './core.ts'
+import { mailboxMethods } from './mailbox.ts'
+import { maxSizeMailboxName } from './mailbox-object.ts'
 
-export function jmapModules(_services: JmapServices) {
+export function jmapModules(services: JmapServices) {
   const registry = new MethodRegistry().add(...coreMethods)
+  registry.add(...mailboxMethods)
   const descriptors = new Map<string, CapabilityDescriptor>([[coreCapability, { server: () => ({}) }]])
+  descriptors.set(mailCapability, mailCapabilityDescriptor(services))
   const served = registry.capabilities()
   const capabilities = new Map([...descriptors].filter(([urn]) => urn === coreCapability || served.has(urn)))
   return { registry, capabilities }
+}
+
+/** rfc8621#section-1.3.1 urn:ietf:params:jmap:mail: nothing server-wide; the account's limits. */
+function mailCapabilityDescriptor(services: JmapServices): CapabilityDescriptor {
+  return {
+    server: () => ({}),
+    account: () => ({
+      maxMailboxesPerEmail: null,
+      // The store nests mailboxes without a depth limit (IMAP names have none).
+      maxMailboxDepth: null,
+      maxSizeMailboxName,
+      // Attachments travel base64-encoded (4 octets for 3) inside a message no larger than an upload.
+      maxSizeAttachmentsPerEmail: Math.floor((services.limits.maxSizeUpload * 3) / 4),
+      emailQuerySortOptions: [
+        'receivedAt',
+        'sentAt',
+        'size',
+        'from',
+        'to',
+        'subject',
+        'hasKeyword',
+        'allInThreadHaveKeyword',
+        'someInThreadHaveKeyword',
+      ],
+      mayCreateTopLevelMailbox: true,
+    }),
+  }
 }

@@ -1,0 +1,284 @@
+// rfc8621#section-2 over real HTTP: the mail capability, Mailbox/get with its counts,
+// Mailbox/changes (updatedProperties), Mailbox/query and /queryChanges, Mailbox/set with its
+// errors, and the same mailboxes seen from IMAP.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { ImapClient } from '../helpers/imap-client.ts'
+import {
+  api,
+  type Call,
+  type JmapTestAccount,
+  type JmapTestServer,
+  type Json,
+  resultOf,
+  startJmapServer,
+} from '../helpers/jmap.ts'
+
+let t: JmapTestServer
+beforeAll(async () => {
+  t = await startJmapServer()
+})
+afterAll(() => t?.close())
+
+const storeId = (who: JmapTestAccount) => Number.parseInt(who.accountId.slice(1), 36)
+const mailboxRowId = (id: string) => Number.parseInt(id.slice(1), 36)
+
+async function call(who: JmapTestAccount, name: string, args: Record<string, unknown>): Promise<Json> {
+  const responses = await api(t, who, [[name, { accountId: who.accountId, ...args }, 'c']])
+  return responses[0] as Call
+}
+
+/** The response arguments, failing on a method error. */
+async function ok(who: JmapTestAccount, name: string, args: Record<string, unknown>): Promise<Json> {
+  const [kind, body] = await call(who, name, args)
+  if (kind === 'error') throw new Error(`${name} failed: ${JSON.stringify(body)}`)
+  return body
+}
+
+async function mailboxes(who: JmapTestAccount): Promise<Json[]> {
+  return (await ok(who, 'Mailbox/get', { ids: null })).list
+}
+
+async function byRole(who: JmapTestAccount, role: string): Promise<Json> {
+  return (await mailboxes(who)).find((m) => m.role === role)
+}
+
+async function create(who: JmapTestAccount, object: Record<string, unknown>): Promise<string> {
+  const res = await ok(who, 'Mailbox/set', { create: { k: object } })
+  if (!res.created?.k) throw new Error(`not created: ${JSON.stringify(res.notCreated)}`)
+  return res.created.k.id
+}
+
+let messageCounter = 0
+async function deliver(
+  who: JmapTestAccount,
+  mailboxIds: string[],
+  options: { seen?: boolean; draft?: boolean; inReplyTo?: string } = {},
+): Promise<{ messageId: string; emailId: number }> {
+  const messageId = `<m${++messageCounter}@example.test>`
+  const headers = [
+    'From: someone@example.test',
+    `Subject: message ${messageCounter}`,
+    `Message-ID: ${messageId}`,
+    ...(options.inReplyTo ? [`In-Reply-To: ${options.inReplyTo}`, `References: ${options.inReplyTo}`] : []),
+  ]
+  const flags = (options.seen ? 1 : 0) | (options.draft ? 8 : 0)
+  const result = await t.server.services.store.appendRaw(storeId(who), {
+    mailboxIds: mailboxIds.map(mailboxRowId),
+    bytes: new TextEncoder().encode(`${headers.join('\r\n')}\r\n\r\nbody\r\n`),
+    keywords: { flags, keywords: [] },
+    receivedAt: Date.now(),
+  })
+  return { messageId, emailId: result.emailId }
+}
+
+describe('the mail capability', () => {
+  test('the session advertises urn:ietf:params:jmap:mail with the account limits', async () => {
+    const res = await fetch(`${t.base}/jmap/session`, { headers: { authorization: t.alice.authorization } })
+    const session = (await res.json()) as Json
+    expect(session.capabilities['urn:ietf:params:jmap:mail']).toEqual({})
+    expect(session.primaryAccounts['urn:ietf:params:jmap:mail']).toBe(t.alice.accountId)
+    const account = session.accounts[t.alice.accountId].accountCapabilities['urn:ietf:params:jmap:mail']
+    expect(account).toEqual({
+      maxMailboxesPerEmail: null,
+      maxMailboxDepth: null,
+      maxSizeMailboxName: 255,
+      maxSizeAttachmentsPerEmail: expect.any(Number),
+      emailQuerySortOptions: [
+        'receivedAt',
+        'sentAt',
+        'size',
+        'from',
+        'to',
+        'subject',
+        'hasKeyword',
+        'allInThreadHaveKeyword',
+        'someInThreadHaveKeyword',
+      ],
+      mayCreateTopLevelMailbox: true,
+    })
+    expect(account.maxSizeAttachmentsPerEmail).toBeGreaterThan(0)
+  })
+
+  test('Mailbox methods need the mail capability in using', async () => {
+    const responses = await api(
+      t,
+      t.alice,
+      [['Mailbox/get', { accountId: t.alice.accountId }, 'c']],
+      ['urn:ietf:params:jmap:core'],
+    )
+    expect(responses[0]?.[0]).toBe('error')
+    expect((responses[0]?.[1] as Json).type).toBe('unknownMethod')
+  })
+})
+
+describe('Mailbox/get', () => {
+  test('ids null: every mailbox with every property', async () => {
+    const res = await ok(t.bob, 'Mailbox/get', { ids: null })
+    expect(res.accountId).toBe(t.bob.accountId)
+    expect(typeof res.state).toBe('string')
+    expect(res.notFound).toEqual([])
+    const roles = res.list.map((m: Json) => m.role).sort()
+    expect(roles).toEqual(['archive', 'drafts', 'inbox', 'junk', 'sent', 'trash'])
+    const inbox = res.list.find((m: Json) => m.role === 'inbox')
+    expect(Object.keys(inbox).sort()).toEqual(
+      [
+        'id',
+        'name',
+        'parentId',
+        'role',
+        'sortOrder',
+        'totalEmails',
+        'unreadEmails',
+        'totalThreads',
+        'unreadThreads',
+        'myRights',
+        'isSubscribed',
+      ].sort(),
+    )
+    expect(inbox).toMatchObject({ name: 'INBOX', parentId: null, sortOrder: 1, isSubscribed: true })
+    expect(inbox.id).toMatch(/^M[0-9a-z]+$/)
+    expect(inbox.myRights).toEqual({
+      mayReadItems: true,
+      mayAddItems: true,
+      mayRemoveItems: true,
+      maySetSeen: true,
+      maySetKeywords: true,
+      mayCreateChild: true,
+      mayRename: false,
+      mayDelete: false,
+      maySubmit: true,
+    })
+    const trash = res.list.find((m: Json) => m.role === 'trash')
+    expect(trash.myRights.mayDelete).toBe(true)
+  })
+
+  test('given ids and properties; unknown ids in notFound; id always returned', async () => {
+    const inbox = await byRole(t.alice, 'inbox')
+    const res = await ok(t.alice, 'Mailbox/get', { ids: [inbox.id, 'Mzzzzzz', 'E1'], properties: ['name'] })
+    expect(res.list).toEqual([{ id: inbox.id, name: 'INBOX' }])
+    expect(res.notFound).toEqual(['Mzzzzzz', 'E1'])
+  })
+
+  test('an unknown property or a malformed ids argument is invalidArguments', async () => {
+    const [kind, body] = await call(t.alice, 'Mailbox/get', { properties: ['name', 'colour'] })
+    expect(kind).toBe('error')
+    expect(body.type).toBe('invalidArguments')
+    const [kind2, body2] = await call(t.alice, 'Mailbox/get', { ids: 'all' })
+    expect(kind2).toBe('error')
+    expect(body2.type).toBe('invalidArguments')
+  })
+
+  test('another account is not reachable', async () => {
+    const responses = await api(t, t.alice, [['Mailbox/get', { accountId: t.bob.accountId }, 'c']])
+    expect(responses[0]?.[0]).toBe('error')
+    expect((responses[0]?.[1] as Json).type).toBe('accountNotFound')
+  })
+})
+
+describe('counts (rfc8621#section-2)', () => {
+  test('emails, unread without drafts, threads, and unread threads with the trash rules', async () => {
+    // Bob's own account, so other tests' mail does not disturb the counts.
+    const who = t.bob
+    const inbox = await byRole(who, 'inbox')
+    const sent = await byRole(who, 'sent')
+    const trash = await byRole(who, 'trash')
+    const drafts = await byRole(who, 'drafts')
+    // Thread 1: unread in the inbox, a seen reply in Sent.
+    const m1 = await deliver(who, [inbox.id])
+    await deliver(who, [sent.id], { seen: true, inReplyTo: m1.messageId })
+    // Thread 2: seen in the inbox, an unread reply only in the trash.
+    const m3 = await deliver(who, [inbox.id], { seen: true })
+    await deliver(who, [trash.id], { inReplyTo: m3.messageId })
+    // An unseen draft: not unread as an email (rfc8621 unreadEmails), still an unread thread.
+    await deliver(who, [drafts.id], { draft: true })
+    const after = new Map((await mailboxes(who)).map((m) => [m.role, m]))
+    const counts = (role: string) => {
+      const m = after.get(role)
+      return [m.totalEmails, m.unreadEmails, m.totalThreads, m.unreadThreads]
+    }
+    // Inbox: thread 2's unread email is only in the trash, so it does not make thread 2 unread.
+    expect(counts('inbox')).toEqual([2, 1, 2, 1])
+    // Sent: thread 1 is unread through the inbox email.
+    expect(counts('sent')).toEqual([1, 0, 1, 1])
+    // Trash: only unread emails in the trash count.
+    expect(counts('trash')).toEqual([1, 1, 1, 1])
+    expect(counts('drafts')).toEqual([1, 0, 1, 1])
+    expect(counts('archive')).toEqual([0, 0, 0, 0])
+    // Mailbox/get for one mailbox gives the same counts.
+    const one = await ok(who, 'Mailbox/get', { ids: [sent.id], properties: ['unreadThreads', 'totalEmails'] })
+    expect(one.list).toEqual([{ id: sent.id, unreadThreads: 1, totalEmails: 1 }])
+  })
+})
+
+describe('Mailbox/changes', () => {
+  test('counts-only changes name the count properties; other changes give null', async () => {
+    const who = t.alice
+    const inbox = await byRole(who, 'inbox')
+    const sent = await byRole(who, 'sent')
+    const s0 = (await ok(who, 'Mailbox/get', { ids: [] })).state
+    const m = await deliver(who, [inbox.id])
+    await deliver(who, [sent.id], { seen: true, inReplyTo: m.messageId })
+    const c1 = await ok(who, 'Mailbox/changes', { sinceState: s0 })
+    expect(c1.oldState).toBe(s0)
+    expect(c1.created).toEqual([])
+    expect(c1.updated.sort()).toEqual([inbox.id, sent.id].sort())
+    expect(c1.destroyed).toEqual([])
+    expect(c1.hasMoreChanges).toBe(false)
+    expect(c1.updatedProperties).toEqual(['totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads'])
+    expect(c1.newState).toBe((await ok(who, 'Mailbox/get', { ids: [] })).state)
+
+    // Marking the inbox email seen changes Sent's unreadThreads too: Sent is reported.
+    const s1 = c1.newState
+    await t.server.services.store.setKeywords(storeId(who), [m.emailId], 'add', { flags: 1, keywords: [] })
+    const c2 = await ok(who, 'Mailbox/changes', { sinceState: s1 })
+    expect(c2.updated).toContain(sent.id)
+    expect(c2.updated).toContain(inbox.id)
+    expect(c2.updatedProperties).toEqual(['totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads'])
+    const sentNow = (await ok(who, 'Mailbox/get', { ids: [sent.id], properties: ['unreadThreads'] })).list[0]
+    expect(sentNow.unreadThreads).toBe(0)
+
+    // A rename is not counts-only.
+    const s2 = c2.newState
+    const id = await create(who, { name: 'Changes test' })
+    const c3 = await ok(who, 'Mailbox/changes', { sinceState: s2 })
+    expect(c3.created).toEqual([id])
+    expect(c3.updated).toEqual([])
+    expect(c3.updatedProperties).toBe(null)
+    const s3 = c3.newState
+    await ok(who, 'Mailbox/set', { update: { [id]: { name: 'Changes test renamed' } } })
+    await deliver(who, [id])
+    const c4 = await ok(who, 'Mailbox/changes', { sinceState: s3 })
+    expect(c4.updated).toEqual([id])
+    expect(c4.updatedProperties).toBe(null)
+    const s4 = c4.newState
+    await ok(who, 'Mailbox/set', { destroy: [id], onDestroyRemoveEmails: true })
+    const c5 = await ok(who, 'Mailbox/changes', { sinceState: s4 })
+    expect(c5.destroyed).toEqual([id])
+    expect(c5.created).toEqual([])
+    // Created and destroyed since the state: reported in neither list.
+    const c6 = await ok(who, 'Mailbox/changes', { sinceState: s2 })
+    expect(c6.created).not.toContain(id)
+    expect(c6.destroyed).not.toContain(id)
+  })
+
+  test('maxChanges pages the changes; bad states are errors', async () => {
+    const who = t.alice
+    const s0 = (await ok(who, 'Mailbox/get', { ids: [] })).state
+    const a = await create(who, { name: 'Page A' })
+    const b = await create(who, { name: 'Page B' })
+    const first = await ok(who, 'Mailbox/changes', { sinceState: s0, maxChanges: 1 })
+    expect(first.hasMoreChanges).toBe(true)
+    expect(first.created).toEqual([a])
+    const second = await ok(who, 'Mailbox/changes', { sinceState: first.newState, maxChanges: 1 })
+    expect(second.hasMoreChanges).toBe(false)
+    expect(second.created).toEqual([b])
+    const [kind, body] = await call(who, 'Mailbox/changes', { sinceState: 'nonsense' })
+    expect([kind, body.type]).toEqual(['error', 'cannotCalculateChanges'])
+    const [kind2, body2] = await call(who, 'Mailbox/changes', { sinceState: '999999999' })
+    expect([kind2, body2.type]).toEqual(['error', 'cannotCalculateChanges'])
+    const [kind3, body3] = await call(who, 'Mailbox/changes', {})
+    expect([kind3, body3.type]).toEqual(['error', 'invalidArguments'])
+    const [kind4, body4] = await call(who, 'Mailbox/changes', { sinceState: s0, maxChanges: 0 })
+    expect([kind4, body4.type]).toEqual(['error', 'invalidArguments'])
+  })
+})
