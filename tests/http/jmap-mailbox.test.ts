@@ -282,3 +282,208 @@ describe('Mailbox/changes', () => {
     expect([kind4, body4.type]).toEqual(['error', 'invalidArguments'])
   })
 })
+
+describe('Mailbox/set', () => {
+  test('create: server-set and omitted properties come back; parent by creation id, in any order', async () => {
+    const who = t.alice
+    const res = await ok(who, 'Mailbox/set', {
+      create: {
+        child: { name: 'Child', parentId: '#parent', isSubscribed: false },
+        parent: { name: 'Set parent', sortOrder: 7 },
+      },
+    })
+    expect(res.notCreated).toBe(null)
+    const parent = res.created.parent
+    expect(parent).toMatchObject({
+      parentId: null,
+      role: null,
+      isSubscribed: true,
+      totalEmails: 0,
+      unreadEmails: 0,
+      totalThreads: 0,
+      unreadThreads: 0,
+    })
+    expect(parent.name).toBeUndefined()
+    expect(parent.sortOrder).toBeUndefined()
+    expect(parent.myRights.mayDelete).toBe(true)
+    const child = res.created.child
+    expect(child.parentId).toBeUndefined()
+    const got = await ok(who, 'Mailbox/get', {
+      ids: [parent.id, child.id],
+      properties: ['name', 'parentId', 'sortOrder', 'isSubscribed'],
+    })
+    expect(got.list).toEqual([
+      { id: parent.id, name: 'Set parent', parentId: null, sortOrder: 7, isSubscribed: true },
+      { id: child.id, name: 'Child', parentId: parent.id, sortOrder: 0, isSubscribed: false },
+    ])
+    // A creation id from an earlier call of the same request.
+    const responses = await api(t, who, [
+      ['Mailbox/set', { accountId: who.accountId, create: { a: { name: 'Ref A' } } }, '0'],
+      ['Mailbox/set', { accountId: who.accountId, create: { b: { name: 'Ref B', parentId: '#a' } } }, '1'],
+      ['Mailbox/get', { accountId: who.accountId, ids: ['#b'], properties: ['parentId'] }, '2'],
+    ])
+    const a = (resultOf(responses, '0').created as Json).a.id
+    expect((resultOf(responses, '2').list as Json)[0].parentId).toBe(a)
+  })
+
+  test('create errors: invalidProperties naming the property', async () => {
+    const who = t.alice
+    const existing = await create(who, { name: 'Twice' })
+    const res = await ok(who, 'Mailbox/set', {
+      create: {
+        noName: { sortOrder: 1 },
+        empty: { name: '' },
+        slash: { name: 'a/b' },
+        control: { name: 'a\u0007b' },
+        long: { name: 'é'.repeat(128) },
+        dup: { name: 'Twice' },
+        inbox: { name: 'inbox' },
+        badParent: { name: 'x', parentId: 'Mzzzzzz' },
+        wrongKind: { name: 'x', parentId: 'E1' },
+        badRole: { name: 'x', role: 'spam' },
+        takenRole: { name: 'x', role: 'trash' },
+        badSort: { name: 'x', sortOrder: -1 },
+        badSubscribed: { name: 'x', isSubscribed: 'yes' },
+        serverSet: { name: 'x', totalEmails: 0 },
+        unknown: { name: 'x', colour: 'red' },
+        notAnObject: 'x',
+      },
+    })
+    expect(res.created).toBe(null)
+    const expected: Record<string, string[] | undefined> = {
+      noName: ['name'],
+      empty: ['name'],
+      slash: ['name'],
+      control: ['name'],
+      long: ['name'],
+      dup: ['name'],
+      inbox: ['name'],
+      badParent: ['parentId'],
+      wrongKind: ['parentId'],
+      badRole: ['role'],
+      takenRole: ['role'],
+      badSort: ['sortOrder'],
+      badSubscribed: ['isSubscribed'],
+      serverSet: ['totalEmails'],
+      unknown: ['colour'],
+      notAnObject: undefined,
+    }
+    for (const [key, properties] of Object.entries(expected)) {
+      expect(res.notCreated[key]?.type).toBe('invalidProperties')
+      if (properties) expect(res.notCreated[key].properties).toEqual(properties)
+    }
+    // The same name under another parent is fine; 127 two-octet characters fit in 255 octets.
+    expect(await create(who, { name: 'Twice', parentId: existing })).toMatch(/^M/)
+    expect(await create(who, { name: 'é'.repeat(127) })).toMatch(/^M/)
+  })
+
+  test('update: rename, move, role, sortOrder, subscription; no cycles; inbox rules', async () => {
+    const who = t.alice
+    const a = await create(who, { name: 'Upd A' })
+    const b = await create(who, { name: 'Upd B', parentId: a })
+    const c = await create(who, { name: 'Upd C' })
+    const res = await ok(who, 'Mailbox/set', {
+      update: {
+        [c]: { name: 'Upd C2', parentId: b, sortOrder: 3, isSubscribed: false, role: 'flagged' },
+      },
+    })
+    expect(res.updated).toEqual({ [c]: null })
+    const got = await ok(who, 'Mailbox/get', {
+      ids: [c],
+      properties: ['name', 'parentId', 'sortOrder', 'isSubscribed', 'role'],
+    })
+    expect(got.list[0]).toEqual({
+      id: c,
+      name: 'Upd C2',
+      parentId: b,
+      sortOrder: 3,
+      isSubscribed: false,
+      role: 'flagged',
+    })
+    // Back to the top level by a patch that removes parentId; role back to null.
+    await ok(who, 'Mailbox/set', { update: { [c]: { parentId: null, role: null } } })
+    const top = await ok(who, 'Mailbox/get', { ids: [c], properties: ['parentId', 'role'] })
+    expect(top.list[0]).toEqual({ id: c, parentId: null, role: null })
+
+    const inbox = await byRole(who, 'inbox')
+    const sent = await byRole(who, 'sent')
+    const bad = await ok(who, 'Mailbox/set', {
+      update: {
+        [a]: { parentId: b },
+        [b]: { parentId: b },
+        [c]: { name: 'Upd A' },
+        [sent.id]: { role: 'drafts' },
+        [inbox.id]: { name: 'Renamed inbox' },
+        Mzzzzzz: { name: 'x' },
+      },
+    })
+    expect(bad.updated).toBe(null)
+    expect(bad.notUpdated[a]).toMatchObject({ type: 'invalidProperties', properties: ['parentId'] })
+    expect(bad.notUpdated[b]).toMatchObject({ type: 'invalidProperties', properties: ['parentId'] })
+    expect(bad.notUpdated[c]).toMatchObject({ type: 'invalidProperties', properties: ['name'] })
+    expect(bad.notUpdated[sent.id]).toMatchObject({ type: 'invalidProperties', properties: ['role'] })
+    expect(bad.notUpdated[inbox.id].type).toBe('forbidden')
+    expect(bad.notUpdated.Mzzzzzz.type).toBe('notFound')
+
+    const serverSet = await ok(who, 'Mailbox/set', {
+      update: {
+        [a]: { totalEmails: 5 },
+        [b]: { 'myRights/mayDelete': false },
+        [c]: { name: null },
+      },
+    })
+    expect(serverSet.notUpdated[a]).toMatchObject({ type: 'invalidProperties', properties: ['totalEmails'] })
+    expect(serverSet.notUpdated[b]).toMatchObject({ type: 'invalidProperties', properties: ['myRights'] })
+    expect(serverSet.notUpdated[c]).toMatchObject({ type: 'invalidProperties', properties: ['name'] })
+    // Setting a server-set property to its current value is no change.
+    const same = await ok(who, 'Mailbox/set', { update: { [a]: { totalEmails: 0, name: 'Upd A' } } })
+    expect(same.updated).toEqual({ [a]: null })
+  })
+
+  test('destroy: mailboxHasChild, mailboxHasEmail, onDestroyRemoveEmails, the inbox', async () => {
+    const who = t.alice
+    const parent = await create(who, { name: 'Del parent' })
+    const child = await create(who, { name: 'Del child', parentId: parent })
+    const full = await create(who, { name: 'Del full' })
+    const other = await create(who, { name: 'Del other' })
+    const only = await deliver(who, [full])
+    const shared = await deliver(who, [full, other])
+    const inbox = await byRole(who, 'inbox')
+
+    const refused = await ok(who, 'Mailbox/set', { destroy: [parent, full, inbox.id, 'Mzzzzzz'] })
+    expect(refused.destroyed).toBe(null)
+    expect(refused.notDestroyed[parent].type).toBe('mailboxHasChild')
+    expect(refused.notDestroyed[full].type).toBe('mailboxHasEmail')
+    expect(refused.notDestroyed[inbox.id].type).toBe('forbidden')
+    expect(refused.notDestroyed.Mzzzzzz.type).toBe('notFound')
+
+    // A parent and its child in one call, parent listed first: children go first.
+    const both = await ok(who, 'Mailbox/set', { destroy: [parent, child] })
+    expect([...both.destroyed].sort()).toEqual([parent, child].sort())
+
+    const removed = await ok(who, 'Mailbox/set', { destroy: [full], onDestroyRemoveEmails: true })
+    expect(removed.destroyed).toEqual([full])
+    // An email only there is gone; one also elsewhere stays there.
+    const store = t.server.services.store
+    expect(store.emails(storeId(who), [only.emailId, shared.emailId]).map((e) => e.id)).toEqual([
+      shared.emailId,
+    ])
+    expect(store.mailboxIdsOf(shared.emailId)).toEqual([mailboxRowId(other)])
+    const left = await ok(who, 'Mailbox/get', { ids: [full, other], properties: ['totalEmails'] })
+    expect(left.notFound).toEqual([full])
+    expect(left.list).toEqual([{ id: other, totalEmails: 1 }])
+  })
+
+  test('ifInState, and a bad argument', async () => {
+    const who = t.alice
+    const [kind, body] = await call(who, 'Mailbox/set', { ifInState: '1', create: { x: { name: 'never' } } })
+    expect([kind, body.type]).toEqual(['error', 'stateMismatch'])
+    const [kind2, body2] = await call(who, 'Mailbox/set', { onDestroyRemoveEmails: 'yes' })
+    expect([kind2, body2.type]).toEqual(['error', 'invalidArguments'])
+    const state = (await ok(who, 'Mailbox/get', { ids: [] })).state
+    const res = await ok(who, 'Mailbox/set', { ifInState: state, create: { x: { name: 'In state' } } })
+    expect(res.oldState).toBe(state)
+    expect(res.newState).not.toBe(state)
+    expect(res.created.x.id).toMatch(/^M/)
+  })
+})
