@@ -15,7 +15,7 @@ import {
 
 let t: JmapTestServer
 beforeAll(async () => {
-  t = await startJmapServer()
+  t = await startJmapServer({ POSTERN_IMAP_ALLOW_PLAINTEXT_LOGIN: 'true' })
 })
 afterAll(() => t?.close())
 
@@ -485,5 +485,248 @@ describe('Mailbox/set', () => {
     expect(res.oldState).toBe(state)
     expect(res.newState).not.toBe(state)
     expect(res.created.x.id).toMatch(/^M/)
+  })
+})
+
+describe('Mailbox/query', () => {
+  // Bob's tree, made once: Q1 (sortOrder 2) > [q-b, Q-a (unsubscribed)], Q2 (sortOrder 1) > [q3, 10, 9].
+  let tree: Record<string, string>
+  beforeAll(async () => {
+    const who = t.bob
+    const res = await ok(who, 'Mailbox/set', {
+      create: {
+        q1: { name: 'Q1', sortOrder: 2 },
+        q2: { name: 'Q2', sortOrder: 1 },
+        qb: { name: 'q-b', parentId: '#q1' },
+        qa: { name: 'Q-a', parentId: '#q1', isSubscribed: false },
+        q3: { name: 'q3', parentId: '#q2' },
+        n10: { name: '10', parentId: '#q2' },
+        n9: { name: '9', parentId: '#q2' },
+      },
+    })
+    tree = Object.fromEntries(Object.entries(res.created as Record<string, Json>).map(([k, v]) => [k, v.id]))
+  })
+  const query = (args: Record<string, unknown>) => ok(t.bob, 'Mailbox/query', args)
+
+  test('filters: parentId, name (contains, any case), role, hasAnyRole, isSubscribed, operators', async () => {
+    const children = await query({ filter: { parentId: tree.q1 }, sort: [{ property: 'name' }] })
+    expect(children.ids).toEqual([tree.qa, tree.qb])
+    expect(children.canCalculateChanges).toBe(true)
+    expect(children.position).toBe(0)
+    expect(typeof children.queryState).toBe('string')
+    expect(children.total).toBeUndefined()
+    const named = await query({ filter: { name: 'q-' }, sort: [{ property: 'name' }] })
+    expect(named.ids).toEqual([tree.qa, tree.qb])
+    const inbox = await byRole(t.bob, 'inbox')
+    expect((await query({ filter: { role: 'inbox' } })).ids).toEqual([inbox.id])
+    expect((await query({ filter: { hasAnyRole: true }, calculateTotal: true })).total).toBe(6)
+    const noRole = await query({ filter: { role: null, parentId: null }, sort: [{ property: 'name' }] })
+    expect(noRole.ids).toEqual([tree.q1, tree.q2])
+    expect((await query({ filter: { isSubscribed: false } })).ids).toEqual([tree.qa])
+    const or = await query({
+      filter: { operator: 'OR', conditions: [{ name: 'Q1' }, { parentId: tree.q2 }] },
+      sort: [{ property: 'name' }],
+    })
+    expect(or.ids).toEqual([tree.n10, tree.n9, tree.q1, tree.q3])
+    const not = await query({
+      filter: {
+        operator: 'AND',
+        conditions: [{ hasAnyRole: false }, { operator: 'NOT', conditions: [{ name: 'q' }] }],
+      },
+    })
+    expect(not.ids).not.toContain(tree.q1)
+    expect(not.ids).not.toContain(inbox.id)
+  })
+
+  test('sorts: sortOrder, name with collations, descending, as a tree; filterAsTree', async () => {
+    const ours = { operator: 'OR', conditions: [{ name: 'q' }] }
+    const byName = await query({ filter: ours, sort: [{ property: 'name', collation: 'i;ascii-casemap' }] })
+    // Case folded: "q-a" < "q-b" < "q1" ("-" sorts before the digits).
+    expect(byName.ids).toEqual([tree.qa, tree.qb, tree.q1, tree.q2, tree.q3])
+    const desc = await query({ filter: ours, sort: [{ property: 'name', isAscending: false }] })
+    expect(desc.ids).toEqual([tree.q3, tree.q2, tree.q1, tree.qb, tree.qa])
+    // i;ascii-numeric compares leading numbers; names without one sort last.
+    const numeric = await query({
+      filter: { parentId: tree.q2 },
+      sort: [{ property: 'name', collation: 'i;ascii-numeric' }],
+    })
+    expect(numeric.ids).toEqual([tree.n9, tree.n10, tree.q3])
+    const text = await query({ filter: { parentId: tree.q2 }, sort: [{ property: 'name' }] })
+    expect(text.ids).toEqual([tree.n10, tree.n9, tree.q3])
+    const asTree = await query({
+      filter: ours,
+      sort: [{ property: 'sortOrder' }, { property: 'name' }],
+      sortAsTree: true,
+    })
+    expect(asTree.ids).toEqual([tree.q2, tree.q3, tree.q1, tree.qa, tree.qb])
+    // Without filterAsTree, children match on their own; with it, only under a matching parent.
+    const flat = await query({ filter: { name: 'q3' } })
+    expect(flat.ids).toEqual([tree.q3])
+    const filteredAsTree = await query({ filter: { name: 'q3' }, filterAsTree: true })
+    expect(filteredAsTree.ids).toEqual([])
+    const subtree = await query({
+      filter: { operator: 'NOT', conditions: [{ name: 'Q1' }] },
+      filterAsTree: true,
+    })
+    expect(subtree.ids).not.toContain(tree.qa)
+    expect(subtree.ids).toContain(tree.q3)
+  })
+
+  test('window: position, negative position, anchor with offset, limit, total', async () => {
+    const ours = { name: 'q' }
+    const sort = [{ property: 'name' }]
+    const all = (await query({ filter: ours, sort })).ids
+    expect(all).toHaveLength(5)
+    const page = await query({ filter: ours, sort, position: 1, limit: 2, calculateTotal: true })
+    expect(page).toMatchObject({ ids: all.slice(1, 3), position: 1, total: 5 })
+    const tail = await query({ filter: ours, sort, position: -2 })
+    expect(tail).toMatchObject({ ids: all.slice(3), position: 3 })
+    const anchored = await query({ filter: ours, sort, anchor: all[2], anchorOffset: -1, limit: 2 })
+    expect(anchored).toMatchObject({ ids: all.slice(1, 3), position: 1 })
+    const past = await query({ filter: ours, sort, position: 10 })
+    expect(past.ids).toEqual([])
+  })
+
+  test('errors: unsupportedSort, unsupportedFilter, anchorNotFound, invalidArguments', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ sort: [{ property: 'totalEmails' }] }, 'unsupportedSort'],
+      [{ sort: [{ property: 'name', collation: 'i;octet' }] }, 'unsupportedSort'],
+      [{ filter: { colour: 'red' } }, 'unsupportedFilter'],
+      [{ anchor: 'Mzzzzzz' }, 'anchorNotFound'],
+      [{ filter: { operator: 'XOR', conditions: [] } }, 'invalidArguments'],
+      [{ filter: { name: 3 } }, 'invalidArguments'],
+      [{ filter: { hasAnyRole: 'yes' } }, 'invalidArguments'],
+      [{ sort: 'name' }, 'invalidArguments'],
+      [{ limit: -1 }, 'invalidArguments'],
+      [{ sortAsTree: 1 }, 'invalidArguments'],
+    ]
+    for (const [args, type] of cases) {
+      const [kind, body] = await call(t.bob, 'Mailbox/query', args)
+      expect([JSON.stringify(args), kind, body.type]).toEqual([JSON.stringify(args), 'error', type])
+    }
+  })
+})
+
+describe('Mailbox/queryChanges', () => {
+  test('added and removed since a query state; counts-only changes leave the results alone', async () => {
+    const who = t.alice
+    const filter = { name: 'QC' }
+    const sort = [{ property: 'name' }]
+    const a = await create(who, { name: 'QC a' })
+    const c = await create(who, { name: 'QC c' })
+    const before = await ok(who, 'Mailbox/query', { filter, sort })
+    expect(before.ids).toEqual([a, c])
+    // New mail changes only counts.
+    await deliver(who, [a])
+    const none = await ok(who, 'Mailbox/queryChanges', { filter, sort, sinceQueryState: before.queryState })
+    expect(none).toMatchObject({ oldQueryState: before.queryState, removed: [], added: [] })
+    expect(none.newQueryState).not.toBe(before.queryState)
+    // A new mailbox, a rename that moves one, and a destroy.
+    const b = await create(who, { name: 'QC b' })
+    await ok(who, 'Mailbox/set', { update: { [a]: { name: 'QC d' } } })
+    const gone = await create(who, { name: 'QC gone' })
+    const mid = await ok(who, 'Mailbox/query', { filter, sort })
+    await ok(who, 'Mailbox/set', { destroy: [gone] })
+    const changes = await ok(who, 'Mailbox/queryChanges', {
+      filter,
+      sort,
+      sinceQueryState: before.queryState,
+      calculateTotal: true,
+    })
+    const after = await ok(who, 'Mailbox/query', { filter, sort })
+    expect(after.ids).toEqual([b, c, a])
+    expect(changes.total).toBe(3)
+    expect(changes.newQueryState).toBe(after.queryState)
+    // The mailbox made and destroyed since the old state was in neither result: not reported.
+    expect(changes.removed).toEqual([a])
+    expect(changes.added).toEqual([
+      { id: b, index: 0 },
+      { id: a, index: 2 },
+    ])
+    // Applying the changes to the old results gives the new ones (rfc8620#section-5.6).
+    const applied = before.ids.filter((id: string) => !changes.removed.includes(id))
+    for (const { id, index } of changes.added) applied.splice(index, 0, id)
+    expect(applied).toEqual(after.ids)
+    // From the middle state: only the destroy.
+    const fromMid = await ok(who, 'Mailbox/queryChanges', { filter, sort, sinceQueryState: mid.queryState })
+    expect(fromMid.removed).toEqual([gone])
+    expect(fromMid.added).toEqual([])
+  })
+
+  test('with sortAsTree, moving a parent re-places its children', async () => {
+    const who = t.alice
+    const sort = [{ property: 'name' }]
+    const filter = { name: 'QT' }
+    const p1 = await create(who, { name: 'QT 1' })
+    const kid = await create(who, { name: 'QT kid', parentId: p1 })
+    await create(who, { name: 'QT 2' })
+    const before = await ok(who, 'Mailbox/query', { filter, sort, sortAsTree: true })
+    await ok(who, 'Mailbox/set', { update: { [p1]: { name: 'QT 3' } } })
+    const changes = await ok(who, 'Mailbox/queryChanges', {
+      filter,
+      sort,
+      sortAsTree: true,
+      sinceQueryState: before.queryState,
+    })
+    expect([...changes.removed].sort()).toEqual([p1, kid].sort())
+    const after = await ok(who, 'Mailbox/query', { filter, sort, sortAsTree: true })
+    const applied = before.ids.filter((id: string) => !changes.removed.includes(id))
+    for (const { id, index } of changes.added) applied.splice(index, 0, id)
+    expect(applied).toEqual(after.ids)
+    expect(after.ids.indexOf(kid)).toBe(after.ids.indexOf(p1) + 1)
+  })
+
+  test('errors: cannotCalculateChanges, tooManyChanges, invalidArguments', async () => {
+    const who = t.alice
+    const [k1, b1] = await call(who, 'Mailbox/queryChanges', { sinceQueryState: 'x' })
+    expect([k1, b1.type]).toEqual(['error', 'cannotCalculateChanges'])
+    const [k2, b2] = await call(who, 'Mailbox/queryChanges', {})
+    expect([k2, b2.type]).toEqual(['error', 'invalidArguments'])
+    const state = (await ok(who, 'Mailbox/query', {})).queryState
+    await create(who, { name: 'TMC 1' })
+    await create(who, { name: 'TMC 2' })
+    const [k3, b3] = await call(who, 'Mailbox/queryChanges', { sinceQueryState: state, maxChanges: 1 })
+    expect([k3, b3.type]).toEqual(['error', 'tooManyChanges'])
+    const [k4, b4] = await call(who, 'Mailbox/queryChanges', {
+      sinceQueryState: state,
+      sort: [{ property: 'role' }],
+    })
+    expect([k4, b4.type]).toEqual(['error', 'unsupportedSort'])
+  })
+})
+
+describe('across IMAP and JMAP', () => {
+  test('IMAP CREATE and RENAME show in Mailbox/changes and /get; a JMAP mailbox is in IMAP LIST', async () => {
+    const who = t.alice
+    const imap = await ImapClient.login(t.server.port('imap'), who.email, who.password)
+    try {
+      const s0 = (await ok(who, 'Mailbox/get', { ids: [] })).state
+      expect((await imap.command('CREATE "Imap made/Sub"')).done).toStartWith('OK')
+      const c1 = await ok(who, 'Mailbox/changes', { sinceState: s0 })
+      expect(c1.created).toHaveLength(2)
+      const made = (await ok(who, 'Mailbox/get', { ids: c1.created, properties: ['name', 'parentId'] })).list
+      const parent = made.find((m: Json) => m.name === 'Imap made')
+      const sub = made.find((m: Json) => m.name === 'Sub')
+      expect(parent.parentId).toBe(null)
+      expect(sub.parentId).toBe(parent.id)
+
+      expect((await imap.command('RENAME "Imap made" "Imap renamed"')).done).toStartWith('OK')
+      const c2 = await ok(who, 'Mailbox/changes', { sinceState: c1.newState })
+      // Only the renamed mailbox changed as JMAP sees it: the child's name and parent are the same.
+      expect(c2.updated).toEqual([parent.id])
+      expect(c2.updatedProperties).toBe(null)
+      const renamed = (await ok(who, 'Mailbox/get', { ids: [parent.id], properties: ['name'] })).list[0]
+      expect(renamed.name).toBe('Imap renamed')
+
+      const jmapMade = await create(who, { name: 'Jmap made', parentId: parent.id })
+      const list = await imap.command('LIST "" "Imap renamed/*"')
+      expect(list.untagged).toEqual([
+        '* LIST (\\HasNoChildren) "/" "Imap renamed/Jmap made"',
+        '* LIST (\\HasNoChildren) "/" "Imap renamed/Sub"',
+      ])
+      expect(jmapMade).toMatch(/^M/)
+    } finally {
+      imap.close()
+    }
   })
 })
