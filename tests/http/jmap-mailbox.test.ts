@@ -107,7 +107,7 @@ describe('the mail capability', () => {
       ['urn:ietf:params:jmap:core'],
     )
     expect(responses[0]?.[0]).toBe('error')
-    expect((responses[0]?.[1] as Json).type).toBe('unknownMethod')
+    expect((responses[0] as Json)[1].type).toBe('unknownMethod')
   })
 })
 
@@ -171,7 +171,7 @@ describe('Mailbox/get', () => {
   test('another account is not reachable', async () => {
     const responses = await api(t, t.alice, [['Mailbox/get', { accountId: t.bob.accountId }, 'c']])
     expect(responses[0]?.[0]).toBe('error')
-    expect((responses[0]?.[1] as Json).type).toBe('accountNotFound')
+    expect((responses[0] as Json)[1].type).toBe('accountNotFound')
   })
 })
 
