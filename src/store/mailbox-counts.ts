@@ -1,8 +1,8 @@
-// The JMAP Mailbox counts (rfc8621#section-2) that the stored IMAP counters do not give:
-// unreadEmails without drafts, totalThreads and unreadThreads. One query for any number of
-// mailboxes; it reads the mailbox_messages indexes and each placed email's row once.
+// The JMAP Mailbox counts (rfc8621#section-2) beyond the stored IMAP counters: unreadEmails
+// without drafts, totalThreads and unreadThreads. They read mailbox_threads (per mailbox and
+// thread: emails, unseen ones; kept by triggers) and a partial index of unseen drafts, so the
+// cost follows the number of threads and unread threads, not of emails.
 import type { Db } from '../db/client.ts'
-import { seenBit, systemKeywords } from './keywords.ts'
 
 export interface MailboxCounts {
   totalEmails: number
@@ -11,50 +11,64 @@ export interface MailboxCounts {
   unreadThreads: number
 }
 
+// ?1 JSON list of mailbox ids, ?2 the account. The stored unread counter is IMAP's (no \Seen); JMAP's
+// unreadEmails also leaves out drafts: those are read from their partial index.
+const emailCountsSql = `SELECT m.id, m.total_emails, m.unread_emails - (SELECT count(*)
+    FROM mailbox_messages INDEXED BY mailbox_messages_unseen_draft_idx
+    WHERE mailbox_id = m.id AND flags & 9 = 8)
+  FROM mailboxes m WHERE m.account_id = ?2 AND m.id IN (SELECT value FROM json_each(?1))`
+
+const totalThreadsSql = `SELECT mailbox_id, count(*) FROM mailbox_threads
+  WHERE mailbox_id IN (SELECT value FROM json_each(?1)) GROUP BY mailbox_id`
+
 // unreadThreads (rfc8621#section-2): threads with an email in this mailbox and an email without
-// $seen anywhere — except that, seen from any other mailbox, an unread email only in the trash
-// does not count, and seen from the trash only unread emails in the trash count. So two sets of
-// unread threads: those with an unread email in some non-trash mailbox, and those with one in
-// the trash. ?1 account, ?2 the trash mailbox id (or null), ?3 JSON list of mailbox ids.
-const countsSql = `
-WITH unread_elsewhere(thread_id) AS MATERIALIZED (
-  SELECT DISTINCT e.thread_id FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
-  WHERE mm.mailbox_id IN (SELECT id FROM mailboxes WHERE account_id = ?1 AND id IS NOT ?2)
-    AND mm.flags & ${seenBit} = 0),
-unread_in_trash(thread_id) AS MATERIALIZED (
-  SELECT DISTINCT e.thread_id FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
-  WHERE mm.mailbox_id IS ?2 AND mm.flags & ${seenBit} = 0)
-SELECT mm.mailbox_id,
-  count(*),
-  sum(mm.flags & ${seenBit | systemKeywords.$draft} = 0),
-  count(DISTINCT e.thread_id),
-  count(DISTINCT CASE
-    WHEN mm.mailbox_id IS ?2 THEN (CASE WHEN e.thread_id IN unread_in_trash THEN e.thread_id END)
-    WHEN e.thread_id IN unread_elsewhere THEN e.thread_id END)
-FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
-WHERE mm.mailbox_id IN (SELECT value FROM json_each(?3))
-GROUP BY mm.mailbox_id`
+// $seen anywhere, except that an unseen email only in the trash does not count for the other
+// mailboxes, and for the trash only unseen emails in the trash count. ?1 account, ?2 the trash
+// id or null, ?3 JSON list of mailbox ids (the trash's own count is read apart).
+const unreadThreadsSql = `WITH unread_elsewhere(thread_id) AS MATERIALIZED (
+    SELECT DISTINCT thread_id FROM mailbox_threads INDEXED BY mailbox_threads_unseen_idx
+    WHERE account_id = ?1 AND unseen > 0 AND mailbox_id IS NOT ?2)
+  SELECT mt.mailbox_id, count(*) FROM unread_elsewhere u
+  JOIN mailbox_threads mt INDEXED BY mailbox_threads_thread_idx ON mt.thread_id = u.thread_id
+  WHERE mt.mailbox_id IN (SELECT value FROM json_each(?3)) AND mt.mailbox_id IS NOT ?2
+  GROUP BY mt.mailbox_id`
+
+const unreadTrashThreadsSql = `SELECT count(*) FROM mailbox_threads INDEXED BY mailbox_threads_unseen_idx
+  WHERE account_id = ?1 AND mailbox_id = ?2 AND unseen > 0`
 
 export function createMailboxCounts(db: Db) {
+  const sqlite = db.$client
   return {
     /**
-     * Counts of the given mailboxes of an account (all zero for an empty one). `trashId` is the
-     * account's mailbox with role trash, if any.
+     * Counts of the given mailboxes of an account (ids that are not its mailboxes are left out).
+     * `trashId` is the account's mailbox with role trash, if any.
      */
     counts(accountId: number, trashId: number | null, mailboxIds: number[]): Map<number, MailboxCounts> {
       const out = new Map<number, MailboxCounts>()
-      for (const id of mailboxIds)
-        out.set(id, { totalEmails: 0, unreadEmails: 0, totalThreads: 0, unreadThreads: 0 })
       if (mailboxIds.length === 0) return out
-      const rows = db.$client.query(countsSql).values(accountId, trashId, JSON.stringify(mailboxIds)) as [
-        number,
-        number,
-        number,
-        number,
-        number,
-      ][]
-      for (const [mailboxId, totalEmails, unreadEmails, totalThreads, unreadThreads] of rows)
-        out.set(mailboxId, { totalEmails, unreadEmails, totalThreads, unreadThreads })
+      const ids = JSON.stringify(mailboxIds)
+      for (const [id, totalEmails, unreadEmails] of sqlite
+        .query(emailCountsSql)
+        .values(ids, accountId) as number[][])
+        out.set(id as number, {
+          totalEmails: totalEmails as number,
+          unreadEmails: unreadEmails as number,
+          totalThreads: 0,
+          unreadThreads: 0,
+        })
+      for (const [id, n] of sqlite.query(totalThreadsSql).values(ids) as number[][]) {
+        const c = out.get(id as number)
+        if (c) c.totalThreads = n as number
+      }
+      for (const [id, n] of sqlite.query(unreadThreadsSql).values(accountId, trashId, ids) as number[][]) {
+        const c = out.get(id as number)
+        if (c) c.unreadThreads = n as number
+      }
+      const trash = trashId === null ? undefined : out.get(trashId)
+      if (trash) {
+        const row = sqlite.query(unreadTrashThreadsSql).values(accountId, trashId) as number[][]
+        trash.unreadThreads = row[0]?.[0] ?? 0
+      }
       return out
     },
   }
