@@ -696,7 +696,7 @@ describe('Mailbox/queryChanges', () => {
 })
 
 describe('across IMAP and JMAP', () => {
-  test('IMAP CREATE and RENAME show in Mailbox/changes and /get; a JMAP mailbox is in IMAP LIST', async () => {
+  test('IMAP CREATE and RENAME show in Mailbox/changes and /get; a JMAP mailbox is in IMAP LIST; STORE \\Seen changes its counts', async () => {
     const who = t.alice
     const imap = await ImapClient.login(t.server.port('imap'), who.email, who.password)
     try {
@@ -725,6 +725,24 @@ describe('across IMAP and JMAP', () => {
         '* LIST (\\HasNoChildren) "/" "Imap renamed/Sub"',
       ])
       expect(jmapMade).toMatch(/^M/)
+
+      // \Seen set over IMAP: a counts-only change of the mailbox in JMAP.
+      await deliver(who, [jmapMade])
+      const before = await ok(who, 'Mailbox/get', {
+        ids: [jmapMade],
+        properties: ['unreadEmails', 'unreadThreads'],
+      })
+      expect(before.list[0]).toMatchObject({ unreadEmails: 1, unreadThreads: 1 })
+      expect((await imap.command('SELECT "Imap renamed/Jmap made"')).done).toStartWith('OK')
+      expect((await imap.command('STORE 1 +FLAGS.SILENT (\\Seen)')).done).toStartWith('OK')
+      const c3 = await ok(who, 'Mailbox/changes', { sinceState: before.state })
+      expect(c3.updated).toEqual([jmapMade])
+      expect(c3.updatedProperties).toEqual(['totalEmails', 'unreadEmails', 'totalThreads', 'unreadThreads'])
+      const after = await ok(who, 'Mailbox/get', {
+        ids: [jmapMade],
+        properties: ['unreadEmails', 'unreadThreads'],
+      })
+      expect(after.list[0]).toMatchObject({ unreadEmails: 0, unreadThreads: 0 })
     } finally {
       imap.close()
     }

@@ -64,7 +64,7 @@ function readSettable(ctx: MethodContext, object: Record<string, unknown>): Sett
   }
   if ('sortOrder' in object) {
     const s = object.sortOrder
-    if (typeof s === 'number' && Number.isSafeInteger(s) && s >= 0 && s <= 2 ** 31 - 1) out.sortOrder = s
+    if (typeof s === 'number' && Number.isSafeInteger(s) && s >= 0) out.sortOrder = s
     else bad.push('sortOrder')
   }
   if ('isSubscribed' in object) {
