@@ -585,6 +585,9 @@ describe('Mailbox/query', () => {
     expect(anchored).toMatchObject({ ids: all.slice(1, 3), position: 1 })
     const past = await query({ filter: ours, sort, position: 10 })
     expect(past.ids).toEqual([])
+    // A limit above the server's comes back with the one used.
+    expect((await query({ filter: ours, limit: 1_000_000 })).limit).toBe(10_000)
+    expect((await query({ filter: ours, limit: 3 })).limit).toBeUndefined()
   })
 
   test('errors: unsupportedSort, unsupportedFilter, anchorNotFound, invalidArguments', async () => {

@@ -26,6 +26,9 @@ interface Comparator {
   collation: string
 }
 
+/** The most ids one Mailbox/query returns. */
+const maxQueryLimit = 10_000
+
 const conditionKeys = new Set(['parentId', 'name', 'role', 'hasAnyRole', 'isSubscribed'])
 const collations = new Set(['i;ascii-numeric', 'i;ascii-casemap', 'i;unicode-casemap'])
 
@@ -204,7 +207,8 @@ export function mailboxQuery(args: MethodArgs, ctx: MethodContext): MethodArgs {
   const all = runQuery(ctx.services.store.listMailboxes(ctx.accountId), input).map((r) =>
     formatMailboxId(r.id),
   )
-  const window = queryWindow(all, args)
+  const window = queryWindow(all, args, maxQueryLimit)
+  const limit = optionalUnsignedInt(args, 'limit')
   return {
     accountId: accountIdOf(ctx),
     queryState,
@@ -212,6 +216,8 @@ export function mailboxQuery(args: MethodArgs, ctx: MethodContext): MethodArgs {
     position: window.position,
     ids: window.ids,
     ...(calculateTotal ? { total: all.length } : {}),
+    // rfc8620#section-5.5: the limit is returned when the server used a smaller one.
+    ...(limit !== null && limit > maxQueryLimit ? { limit: maxQueryLimit } : {}),
   }
 }
 
