@@ -13,7 +13,20 @@ const insertChangesSql = `INSERT INTO changes (account_id, modseq, kind, object_
   SELECT ?1, ?2, value ->> 0, value ->> 1, value ->> 2 FROM json_each(?3)`
 const touchMailboxesSql = `UPDATE mailboxes SET highest_modseq = ?1
   WHERE account_id = ?2 AND id IN (SELECT value FROM json_each(?3))`
-export type ChangeOp = 'created' | 'updated' | 'destroyed'
+/**
+ * 'counts': only a mailbox's counters (JMAP totalEmails, unreadEmails, totalThreads,
+ * unreadThreads) may have changed, so Mailbox/changes can say so in updatedProperties.
+ */
+export type ChangeOp = 'created' | 'updated' | 'destroyed' | 'counts'
+
+// A thread's unread state is seen from every mailbox holding one of its emails (rfc8621#section-2
+// unreadThreads counts a thread whose unread email may be elsewhere), so a change to an email
+// may change the counts of mailboxes the operation never touched: those of its whole thread.
+const threadMailboxesSql = `SELECT DISTINCT mm.mailbox_id FROM emails e
+  JOIN mailbox_messages mm ON mm.email_id = e.id
+  WHERE e.account_id = ?1 AND e.thread_id IN (
+    SELECT thread_id FROM emails WHERE id IN (SELECT value FROM json_each(?2))
+    UNION SELECT value FROM json_each(?3))`
 
 export class ChangeSet {
   readonly modseq: number
@@ -35,14 +48,36 @@ export class ChangeSet {
     const key = `${kind}:${objectId}`
     const previous = this.rows.get(key)
     if (previous?.op === 'created' && op === 'destroyed') this.rows.delete(key)
-    else if (previous?.op === 'created' && op === 'updated') return
+    else if (previous?.op === 'created' && (op === 'updated' || op === 'counts')) return
+    else if (previous?.op === 'updated' && op === 'counts') return
     else this.rows.set(key, { kind, objectId, op })
   }
 
-  /** Marks a mailbox as changed (its HIGHESTMODSEQ moves); `counts` also logs a JMAP mailbox update. */
+  /** Marks a mailbox as changed (its HIGHESTMODSEQ moves); `counts` also logs a JMAP counts change. */
   touchMailbox(mailboxId: number, counts = true): void {
     this.touched.add(mailboxId)
-    if (counts) this.record('mailbox', mailboxId, 'updated')
+    if (counts) this.record('mailbox', mailboxId, 'counts')
+  }
+
+  /** A mailbox property other than its counts changed (name, parent, role, sortOrder, subscription). */
+  updateMailbox(mailboxId: number): void {
+    this.touched.add(mailboxId)
+    this.record('mailbox', mailboxId, 'updated')
+  }
+
+  /** Logs a counts change for the mailboxes of every thread an email or thread change here touched. */
+  private recordThreadMailboxCounts(): void {
+    const emailIds: number[] = []
+    const threadIds: number[] = []
+    for (const r of this.rows.values()) {
+      if (r.kind === 'email' && r.op !== 'destroyed') emailIds.push(r.objectId)
+      else if (r.kind === 'thread' && r.op !== 'destroyed') threadIds.push(r.objectId)
+    }
+    if (emailIds.length === 0 && threadIds.length === 0) return
+    const rows = this.db.$client
+      .query(threadMailboxesSql)
+      .values(this.accountId, JSON.stringify(emailIds), JSON.stringify(threadIds)) as [number][]
+    for (const [mailboxId] of rows) this.record('mailbox', mailboxId, 'counts')
   }
 
   get isEmpty(): boolean {
@@ -53,6 +88,7 @@ export class ChangeSet {
   commit(ctx: WriteContext, bus: EventBus): void {
     // An operation that changed nothing (a refused delivery, a no-op STORE) tells no one.
     if (this.isEmpty) return
+    this.recordThreadMailboxCounts()
     const rows = [...this.rows.values()]
     const sqlite = this.db.$client
     // Every write (each STORE, each delivery) ends here: fixed statements, any number of rows.

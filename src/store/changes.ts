@@ -13,6 +13,8 @@ export interface ChangesResult {
   created: number[]
   updated: number[]
   destroyed: number[]
+  /** Those of `updated` whose every change was a counts-only one (op 'counts', mailboxes). */
+  countsOnly: number[]
 }
 
 // Both run after every command of every IMAP session with a mailbox selected, so they must touch
@@ -61,7 +63,7 @@ export function createChangeLog(db: Db) {
         .orderBy(asc(changes.modseq), asc(changes.id))
         .all()
       // Whole modseqs only, so the next call starts cleanly; a single modseq is never split.
-      const status = new Map<number, { first: string; last: string }>()
+      const status = new Map<number, { first: string; last: string; countsOnly: boolean }>()
       let newModseq = modseq
       let hasMoreChanges = false
       let i = 0
@@ -80,8 +82,10 @@ export function createChangeLog(db: Db) {
           const r = rows[k]
           if (!r) continue
           const st = status.get(r.objectId)
-          if (st) st.last = r.op
-          else status.set(r.objectId, { first: r.op, last: r.op })
+          if (st) {
+            st.last = r.op
+            st.countsOnly &&= r.op === 'counts'
+          } else status.set(r.objectId, { first: r.op, last: r.op, countsOnly: r.op === 'counts' })
         }
         i = j
       }
@@ -92,12 +96,16 @@ export function createChangeLog(db: Db) {
         created: [],
         updated: [],
         destroyed: [],
+        countsOnly: [],
       }
       for (const [id, s] of status) {
         if (s.first === 'created' && s.last === 'destroyed') continue
         if (s.last === 'destroyed') result.destroyed.push(id)
         else if (s.first === 'created') result.created.push(id)
-        else result.updated.push(id)
+        else {
+          result.updated.push(id)
+          if (s.countsOnly) result.countsOnly.push(id)
+        }
       }
       return result
     },

@@ -19,6 +19,7 @@ import { createImportBatches, type ImportProgress } from './import/batch.ts'
 import { createJmapReads } from './jmap-reads.ts'
 import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
+import { createMailboxCounts } from './mailbox-counts.ts'
 import { createMailboxes, type MailboxRow } from './mailboxes.ts'
 import { createMessageBytesReader, type MaildropUpdate, updateMaildrop } from './maildrop.ts'
 import { type AppendInput, createMessages } from './messages.ts'
@@ -75,6 +76,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const identities = createIdentities(db)
   const submissions = createSubmissions(db)
   const vacation = createVacation(db)
+  const mailboxCounts = createMailboxCounts(db)
   let deliveriesSincePrune = 0
 
   /** Runs one operation as a write job with its ChangeSet; provisions the account first. */
@@ -112,6 +114,40 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       operate(accountId, (c) => mailboxes.move(c, id, parentId, name)),
     updateMailbox: (accountId: number, id: number, values: { sortOrder?: number; role?: string | null }) =>
       operate(accountId, (c) => mailboxes.update(c, id, values)),
+    /** JMAP counts (rfc8621#section-2) of the given mailboxes, computed in one query. */
+    mailboxCounts: (accountId: number, mailboxIds: number[]) =>
+      mailboxCounts.counts(accountId, mailboxes.findByRole(accountId, 'trash')?.id ?? null, mailboxIds),
+    /**
+     * Changes a mailbox's parent and name, role, sortOrder and subscription in one transaction
+     * (JMAP Mailbox/set update); values left undefined stay. Returns the mailbox as it is after.
+     */
+    updateMailboxProperties: (
+      accountId: number,
+      id: number,
+      values: {
+        parentId?: number | null
+        name?: string
+        role?: string | null
+        sortOrder?: number
+        isSubscribed?: boolean
+      },
+    ) =>
+      operate(accountId, (c) => {
+        const box = mailboxes.get(accountId, id)
+        const parentId = values.parentId === undefined ? box.parentId : values.parentId
+        const name = values.name ?? box.name
+        if (parentId !== box.parentId || name !== box.name) mailboxes.move(c, id, parentId, name)
+        const role = values.role === undefined || values.role === box.role ? undefined : values.role
+        const sortOrder = values.sortOrder === box.sortOrder ? undefined : values.sortOrder
+        if (role !== undefined || sortOrder !== undefined)
+          mailboxes.update(c, id, {
+            ...(role !== undefined ? { role } : {}),
+            ...(sortOrder !== undefined ? { sortOrder } : {}),
+          })
+        if (values.isSubscribed !== undefined && values.isSubscribed !== box.isSubscribed)
+          mailboxes.setSubscribed(c, id, values.isSubscribed)
+        return mailboxes.get(accountId, id)
+      }),
     subscribeMailbox: (accountId: number, id: number, isSubscribed: boolean) =>
       operate(accountId, (c) => mailboxes.setSubscribed(c, id, isSubscribed)),
     /** IMAP subscriptions whose mailbox was deleted (rfc9051#section-6.3.7), by path. */

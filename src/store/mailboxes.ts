@@ -269,9 +269,10 @@ export function createMailboxes(db: Db, clock: Clock) {
           .set({ path, ...revive(path) })
           .where(eq(mailboxes.id, d.id))
           .run()
-        changes.touchMailbox(d.id)
+        // Only the IMAP name changed: a descendant's JMAP properties (name, parentId) did not.
+        changes.touchMailbox(d.id, false)
       }
-      changes.touchMailbox(id)
+      changes.updateMailbox(id)
       return api.get(accountId, id)
     },
 
@@ -291,7 +292,7 @@ export function createMailboxes(db: Db, clock: Clock) {
     setSubscribed(changes: ChangeSet, id: number, isSubscribed: boolean): void {
       api.get(changes.accountId, id)
       db.update(mailboxes).set({ isSubscribed }).where(eq(mailboxes.id, id)).run()
-      changes.touchMailbox(id)
+      changes.updateMailbox(id)
     },
 
     update(changes: ChangeSet, id: number, values: { sortOrder?: number; role?: string | null }): void {
@@ -306,7 +307,14 @@ export function createMailboxes(db: Db, clock: Clock) {
         }
       }
       db.update(mailboxes).set(values).where(eq(mailboxes.id, id)).run()
-      changes.touchMailbox(id)
+      changes.updateMailbox(id)
+      // Which mailbox is the trash decides every mailbox's unreadThreads (rfc8621#section-2).
+      if (
+        values.role !== undefined &&
+        values.role !== box.role &&
+        (box.role === 'trash' || values.role === 'trash')
+      )
+        for (const other of api.list(changes.accountId)) changes.record('mailbox', other.id, 'counts')
     },
 
     /** Deletes an empty mailbox row (the caller has emptied it); its subscription stays. */

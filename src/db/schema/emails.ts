@@ -1,5 +1,6 @@
 // Messages: raw bytes stored once (content-addressed), the email with everything IMAP and JMAP
 // serve computed at delivery, its place (UID) in each mailbox, the change log and expunged UIDs.
+import { sql } from 'drizzle-orm'
 import { blob, index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core'
 import { accounts } from './accounts.ts'
 import { mailboxes } from './mailboxes.ts'
@@ -111,6 +112,8 @@ export const mailboxMessages = sqliteTable(
     index('mailbox_messages_email_idx').on(t.emailId, t.mailboxId),
     index('mailbox_messages_modseq_idx').on(t.mailboxId, t.modseq),
     index('mailbox_messages_view_idx').on(t.mailboxId, t.uid, t.emailId, t.flags),
+    // Unseen drafts (flags $seen = 1, $draft = 8): JMAP unreadEmails leaves them out (rfc8621#section-2).
+    index('mailbox_messages_unseen_draft_idx').on(t.mailboxId).where(sql`flags & 9 = 8`),
   ],
 )
 
@@ -144,8 +147,8 @@ export const changes = sqliteTable(
       enum: ['mailbox', 'email', 'thread', 'identity', 'emailSubmission', 'emailDelivery'],
     }).notNull(),
     objectId: integer('object_id').notNull(),
-    /** 'created' | 'updated' | 'destroyed' */
-    op: text('op', { enum: ['created', 'updated', 'destroyed'] }).notNull(),
+    /** 'created' | 'updated' | 'destroyed', or 'counts' for a mailbox whose counters alone changed */
+    op: text('op', { enum: ['created', 'updated', 'destroyed', 'counts'] }).notNull(),
   },
   (t) => [index('changes_account_modseq_idx').on(t.accountId, t.kind, t.modseq)],
 )

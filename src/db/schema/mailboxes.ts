@@ -73,3 +73,31 @@ export const orphanSubscriptions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.path] })],
 )
+
+/**
+ * How many emails of each thread a mailbox holds, and how many of them lack $seen: what JMAP's
+ * totalThreads and unreadThreads (rfc8621#section-2) are counted from without reading every
+ * email. Kept by triggers on mailbox_messages and emails (migration 0008), so every write path
+ * (delivery, APPEND, COPY/MOVE, STORE, import, thread merges, destroys) keeps it current in
+ * its own transaction. A row exists while `emails` > 0. Thread ids are email ids: unique.
+ */
+export const mailboxThreads = sqliteTable(
+  'mailbox_threads',
+  {
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    mailboxId: integer('mailbox_id')
+      .notNull()
+      .references(() => mailboxes.id, { onDelete: 'cascade' }),
+    threadId: integer('thread_id').notNull(),
+    emails: integer('emails').notNull(),
+    unseen: integer('unseen').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.mailboxId, t.threadId] }),
+    index('mailbox_threads_thread_idx').on(t.threadId, t.mailboxId),
+    // The account's threads with an unseen email, by mailbox: few, so read whole.
+    index('mailbox_threads_unseen_idx').on(t.accountId, t.mailboxId, t.threadId).where(sql`unseen > 0`),
+  ],
+)

@@ -3,6 +3,7 @@
 // and /query's window (position, anchor, limit).
 import { isStoreError } from '../../lib/errors.ts'
 import type { ChangeKind } from '../../store/change-set.ts'
+import type { ChangesResult } from '../../store/changes.ts'
 import {
   isCreationRef,
   optionalIds,
@@ -65,12 +66,16 @@ export function pick(
 
 // --- /changes ------------------------------------------------------------------------------
 
-/** A /changes response (rfc8620#section-5.2) for one type, ids formatted by `format`. */
+/**
+ * A /changes response (rfc8620#section-5.2) for one type, ids formatted by `format`; `inspect`
+ * sees the store's result, for what a type adds (Mailbox/changes' updatedProperties).
+ */
 export function changesResponse(
   args: MethodArgs,
   ctx: MethodContext,
   kind: ChangeKind,
   format: (id: number) => string,
+  inspect?: (result: ChangesResult) => void,
 ): MethodArgs {
   const sinceText = optionalString(args, 'sinceState')
   if (sinceText === null) throw invalidArguments('sinceState is required')
@@ -85,6 +90,7 @@ export function changesResponse(
     if (isStoreError(err, 'notPossible')) throw new MethodError('cannotCalculateChanges', err.message)
     throw err
   }
+  inspect?.(result)
   const newState = result.hasMoreChanges ? String(result.newModseq) : stateOf(ctx, kind)
   return {
     accountId: formatAccountIdOf(ctx),

@@ -14,18 +14,18 @@ import { coreMethods } from './core.ts'
 import { emailGetMethods } from './email-get.ts'
 import { emailSubmissionMethods } from './email-submission.ts'
 import { identityMethods } from './identity.ts'
+import { mailboxMethods } from './mailbox.ts'
+import { maxSizeMailboxName } from './mailbox-object.ts'
 import { quotaMethods } from './quota.ts'
 import { threadMethods } from './thread.ts'
 import { vacationMethods } from './vacation.ts'
 
-export function jmapModules(_services: JmapServices) {
+export function jmapModules(services: JmapServices) {
   const registry = new MethodRegistry().add(...coreMethods)
-  registry.add(...emailGetMethods, ...threadMethods)
-  const descriptors = new Map<string, CapabilityDescriptor>([[coreCapability, { server: () => ({}) }]])
-  // Interim (jmap-emailget): Email/* and Thread/* need urn:ietf:params:jmap:mail to be known; the
-  // Mailbox branch owns the mail descriptor, and once it is in the map this line does nothing.
-  if (!descriptors.has(mailCapability)) descriptors.set(mailCapability, interimMailDescriptor(_services))
+  registry.add(...mailboxMethods, ...emailGetMethods, ...threadMethods)
   registry.add(...identityMethods, ...emailSubmissionMethods, ...quotaMethods, ...vacationMethods)
+  const descriptors = new Map<string, CapabilityDescriptor>([[coreCapability, { server: () => ({}) }]])
+  descriptors.set(mailCapability, mailCapabilityDescriptor(services))
   // rfc8621#section-1.3.4: an empty object in the session and in the account.
   descriptors.set(vacationCapability, { server: () => ({}), account: () => ({}) })
   // rfc9425#section-2: an empty object in the session and in the account.
@@ -40,17 +40,28 @@ export function jmapModules(_services: JmapServices) {
   return { registry, capabilities }
 }
 
-/** rfc8621#section-2 mail capability, until the Mailbox branch's descriptor replaces it. */
-function interimMailDescriptor(services: JmapServices): CapabilityDescriptor {
+/** rfc8621#section-1.3.1 urn:ietf:params:jmap:mail: nothing server-wide; the account's limits. */
+function mailCapabilityDescriptor(services: JmapServices): CapabilityDescriptor {
   return {
     server: () => ({}),
     account: () => ({
       maxMailboxesPerEmail: null,
+      // The store nests mailboxes without a depth limit (IMAP names have none).
       maxMailboxDepth: null,
-      maxSizeMailboxName: 255,
-      maxSizeAttachmentsPerEmail: services.limits.maxSizeUpload,
-      // Email/query is not served by this branch, so no sort is offered
-      emailQuerySortOptions: [],
+      maxSizeMailboxName,
+      // Attachments travel base64-encoded (4 octets for 3) inside a message no larger than an upload.
+      maxSizeAttachmentsPerEmail: Math.floor((services.limits.maxSizeUpload * 3) / 4),
+      emailQuerySortOptions: [
+        'receivedAt',
+        'sentAt',
+        'size',
+        'from',
+        'to',
+        'subject',
+        'hasKeyword',
+        'allInThreadHaveKeyword',
+        'someInThreadHaveKeyword',
+      ],
       mayCreateTopLevelMailbox: true,
     }),
   }
