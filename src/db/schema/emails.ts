@@ -105,12 +105,19 @@ export const mailboxMessages = sqliteTable(
      * unseen lookups and a mailbox's UID list read this table's index alone, not every email row.
      */
     flags: integer('flags').notNull().default(0),
+    /**
+     * A copy of the email's receivedAt (emails.received_at, which never changes), written when the
+     * email is placed: JMAP Email/query {inMailbox, sort receivedAt} reads one index range of
+     * this table instead of sorting a join of the whole mailbox.
+     */
+    receivedAt: integer('received_at').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.mailboxId, t.uid] }),
     index('mailbox_messages_email_idx').on(t.emailId, t.mailboxId),
     index('mailbox_messages_modseq_idx').on(t.mailboxId, t.modseq),
     index('mailbox_messages_view_idx').on(t.mailboxId, t.uid, t.emailId, t.flags),
+    index('mailbox_messages_received_idx').on(t.mailboxId, t.receivedAt, t.emailId),
   ],
 )
 
