@@ -23,7 +23,7 @@ export type EmailSortProperty =
   | 'someInThreadHaveKeyword'
 
 /** The collations string sorts support (rfc4790); the JMAP layer advertises these. */
-export const emailSortCollations = ['i;ascii-casemap', 'i;unicode-casemap', 'i;octet'] as const
+export const emailSortCollations = ['i;ascii-casemap', 'i;unicode-casemap', 'i;ascii-numeric'] as const
 export type EmailSortCollation = (typeof emailSortCollations)[number]
 
 export interface EmailComparator {
@@ -59,8 +59,12 @@ function addressKey(field: 'from' | 'to'): string {
 
 /** rfc4790: the key a string is compared by under each collation, then compared as code units. */
 function collationKey(collation: EmailSortCollation, value: string): string {
-  if (collation === 'i;octet') return value
   if (collation === 'i;unicode-casemap') return foldCase(value.normalize('NFKD'))
+  if (collation === 'i;ascii-numeric') {
+    // rfc4790#section-9.1: the number of the leading digits; a string without any is after all numbers
+    const digits = /^[0-9]+/.exec(value)?.[0].replace(/^0+(?=.)/, '')
+    return digits === undefined ? '\uffff' : `${String(digits.length).padStart(8, '0')}${digits}`
+  }
   return value.replace(/[a-z]+/g, (s) => s.toUpperCase())
 }
 

@@ -38,6 +38,7 @@ import {
   type View,
 } from './query.ts'
 import { mailboxSource } from './scan.ts'
+import { searchSnippets } from './snippet.ts'
 import type { SearchText } from './text.ts'
 import { prepareSearchTextInsert } from './text-index.ts'
 import { type ThreadInput, threadOrderedSubject, threadReferences } from './thread.ts'
@@ -59,6 +60,7 @@ export type {
   View,
 } from './query.ts'
 export { all, and, none, not, or } from './query.ts'
+export type { Snippet } from './snippet.ts'
 export type { SearchText } from './text.ts'
 export { prepareSearchTextCopy, prepareSearchTextInsert } from './text-index.ts'
 
@@ -169,6 +171,13 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
   return {
     // JMAP Email/query: queryEmails, queryEmailsPage, countEmails, emailsInThreads (account-query.ts)
     ...createAccountQuery(db),
+
+    /** SearchSnippet/get (rfc8621#section-5): subject and preview with the terms marked (snippet.ts). */
+    snippets: (
+      accountId: number,
+      emailIds: readonly number[],
+      terms: { subject: readonly string[]; body: readonly string[] },
+    ) => searchSnippets(db, accountId, emailIds, terms),
 
     /** SEARCH: the UIDs of the view's messages that match, in sequence order. */
     search(accountId: number, mailboxId: number, view: View, query: Query, now: number): SearchResult {
