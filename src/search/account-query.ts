@@ -207,7 +207,10 @@ export function createAccountQuery(db: Db) {
     if (!p) return []
     const byString = sort.some((c) => stringProperties.has(c.property))
     const facts = sort.some((c) => c.property === 'from' || c.property === 'to')
-    const { sql: body, params } = fromWhere(p, { emails: true, facts })
+    // A page from one mailbox sorted by receivedAt needs no email row: the index alone answers it.
+    const needsEmails = !window || byString || sort.some((c) => c.property !== 'receivedAt')
+    const { sql: body, params } = fromWhere(p, { emails: needsEmails, facts })
+    const threadColumn = needsEmails || p.base.mailboxId === undefined ? 'e.thread_id' : '0'
     const id = p.base.ctx.emailId
     const last = sort[sort.length - 1]
     const tieDirection = last && !last.isAscending ? 'DESC' : 'ASC'
@@ -219,7 +222,7 @@ export function createAccountQuery(db: Db) {
       order.push(`${id} ${tieDirection}`)
       const limit = window ? ` LIMIT ${Math.floor(window.limit)} OFFSET ${Math.floor(window.offset)}` : ''
       const rows = sqlite
-        .query(`SELECT ${id}, e.thread_id ${body} ORDER BY ${order.join(', ')}${limit}`)
+        .query(`SELECT ${id}, ${threadColumn} ${body} ORDER BY ${order.join(', ')}${limit}`)
         .values(...params, ...orderParams) as [number, number][]
       return rows.map(([emailId, threadId]) => ({ emailId, threadId }))
     }
@@ -235,12 +238,20 @@ export function createAccountQuery(db: Db) {
     const rows = sqlite
       .query(`SELECT ${id}, e.thread_id, ${columns.join(', ')} ${body}`)
       .values(...columnParams, ...params) as (string | number | null)[][]
+    // emails of a thread share their subject and senders: each distinct string is keyed once
+    const keyCache = new Map<string, string>()
+    const keyOf = (collation: EmailSortCollation, value: string) => {
+      const cacheKey = `${collation}\u0000${value}`
+      let key = keyCache.get(cacheKey)
+      if (key === undefined) keyCache.set(cacheKey, (key = collationKey(collation, value)))
+      return key
+    }
     const keyed = rows.map((r) => ({
       emailId: r[0] as number,
       threadId: r[1] as number,
       keys: sort.map((c, i) => {
         const v = r[i + 2] ?? null
-        return stringProperties.has(c.property) ? collationKey(c.collation, String(v ?? '')) : v
+        return stringProperties.has(c.property) ? keyOf(c.collation, String(v ?? '')) : v
       }),
     }))
     keyed.sort((a, b) => {
@@ -274,7 +285,10 @@ export function createAccountQuery(db: Db) {
       return hits.filter((h) => !seen.has(h.threadId) && seen.add(h.threadId) !== undefined)
     },
 
-    /** One page (offset, limit) of queryEmails without collapsing, with LIMIT/OFFSET done in SQL. */
+    /**
+     * One page (offset, limit) of queryEmails without collapsing, with LIMIT/OFFSET done in SQL;
+     * threadId is 0 where the page was read from the mailbox index alone.
+     */
     queryEmailsPage(
       accountId: number,
       query: Query,
