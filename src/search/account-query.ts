@@ -242,8 +242,10 @@ export function createAccountQuery(db: Db) {
     const keyCache = new Map<string, string>()
     const keyOf = (collation: EmailSortCollation, value: string) => {
       const cacheKey = `${collation}\u0000${value}`
-      let key = keyCache.get(cacheKey)
-      if (key === undefined) keyCache.set(cacheKey, (key = collationKey(collation, value)))
+      const cached = keyCache.get(cacheKey)
+      if (cached !== undefined) return cached
+      const key = collationKey(collation, value)
+      keyCache.set(cacheKey, key)
       return key
     }
     const keyed = rows.map((r) => ({
