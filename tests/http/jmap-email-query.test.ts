@@ -9,6 +9,8 @@ import {
   type JmapTestAccount,
   type JmapTestServer,
   type Json,
+  jmapUsing,
+  post,
   startJmapServer,
 } from '../helpers/jmap.ts'
 
@@ -333,6 +335,30 @@ describe('Email/query', () => {
     expect(err.type).toBe('anchorNotFound')
     const [, other] = await query({ anchor: E.bob1 })
     expect(other.type).toBe('anchorNotFound')
+  })
+
+  test('creation ids (rfc8620#section-5.3) in inMailbox, inMailboxOtherThan and anchor', async () => {
+    const res = await post(t, t.alice, {
+      using: jmapUsing,
+      createdIds: { box: inbox, mail: E.m2 },
+      methodCalls: [
+        ['Email/query', { accountId: t.alice.accountId, filter: { inMailbox: '#box' }, sort: asc }, 'a'],
+        [
+          'Email/query',
+          { accountId: t.alice.accountId, filter: { inMailboxOtherThan: ['#box'] }, sort: asc },
+          'b',
+        ],
+        ['Email/query', { accountId: t.alice.accountId, sort: asc, anchor: '#mail', limit: 1 }, 'c'],
+        ['Email/query', { accountId: t.alice.accountId, filter: { inMailbox: '#nothing' } }, 'd'],
+        ['Email/query', { accountId: t.alice.accountId, anchor: '#nothing' }, 'e'],
+      ],
+    })
+    const [a, b, c, d, e] = (res.body as Json).methodResponses
+    expect(a[1].ids).toEqual(names('m1', 'm2'))
+    expect(b[1].ids).toEqual(names('m2', 'm3', 'm4'))
+    expect(c[1].ids).toEqual(names('m2'))
+    expect(d[1].ids).toEqual([])
+    expect(e[1].type).toBe('anchorNotFound')
   })
 
   const errors: [string, Record<string, unknown>, string][] = [

@@ -122,17 +122,20 @@ function readSize(value: unknown, name: string): number {
   return value
 }
 
-/** A mailbox id; one that names no mailbox of this account simply matches nothing. */
-function mailboxRowId(value: unknown, name: string): number {
-  return parseObjectId('mailbox', readString(value, name)) ?? 0
+/** What reading a filter tracks: whether it uses mutable properties, and creation ids (rfc8620#section-5.3). */
+interface FilterReading {
+  mutable: boolean
+  resolve: (id: string) => string | undefined
+}
+
+/** A mailbox id (or "#creationId"); one that names no mailbox of this account matches nothing. */
+function mailboxRowId(value: unknown, name: string, reading: FilterReading): number {
+  const id = reading.resolve(readString(value, name))
+  return id === undefined ? 0 : (parseObjectId('mailbox', id) ?? 0)
 }
 
 /** One FilterCondition (rfc8621#section-4.4.1): the AND of its properties; none = always true. */
-function readCondition(
-  c: Record<string, unknown>,
-  terms: FilterTerms | null,
-  flags: { mutable: boolean },
-): Query {
+function readCondition(c: Record<string, unknown>, terms: FilterTerms | null, flags: FilterReading): Query {
   const parts: Query[] = []
   for (const [name, value] of Object.entries(c)) {
     if (!conditionProperties.has(name))
@@ -140,11 +143,11 @@ function readCondition(
     if (mutableConditions.has(name)) flags.mutable = true
     switch (name) {
       case 'inMailbox':
-        parts.push({ op: 'mailbox', ids: [mailboxRowId(value, name)] })
+        parts.push({ op: 'mailbox', ids: [mailboxRowId(value, name, flags)] })
         break
       case 'inMailboxOtherThan': {
         if (!Array.isArray(value)) throw invalidArguments('filter inMailboxOtherThan must be a list of ids')
-        parts.push({ op: 'mailboxOtherThan', ids: value.map((v) => mailboxRowId(v, name)) })
+        parts.push({ op: 'mailboxOtherThan', ids: value.map((v) => mailboxRowId(v, name, flags)) })
         break
       }
       case 'before':
@@ -239,7 +242,7 @@ const maxFilterDepth = 50
 function readFilterNode(
   f: unknown,
   terms: FilterTerms | null,
-  flags: { mutable: boolean },
+  flags: FilterReading,
   depth: number,
   negated: boolean,
 ): Query {
@@ -266,11 +269,17 @@ function readFilterNode(
   }
 }
 
-/** The `filter` argument: null or absent = every email. Text under a NOT is not highlighted. */
-export function readEmailFilter(filter: unknown): ReadFilter {
+/**
+ * The `filter` argument: null or absent = every email. Text under a NOT is not highlighted.
+ * `resolve` turns "#creationId" mailbox ids into the ids created earlier in the request.
+ */
+export function readEmailFilter(
+  filter: unknown,
+  resolve: (id: string) => string | undefined = (id) => id,
+): ReadFilter {
   const terms: FilterTerms = { subject: [], body: [] }
   if (filter === undefined || filter === null) return { query: { op: 'all' }, terms, isImmutable: true }
-  const flags = { mutable: false }
+  const flags: FilterReading = { mutable: false, resolve }
   const query = readFilterNode(filter, terms, flags, 0, false)
   return { query, terms, isImmutable: !flags.mutable }
 }

@@ -6,6 +6,7 @@ import { isStoreError } from '../../lib/errors.ts'
 import type { EmailComparator, EmailHit, Query } from '../../search/index.ts'
 import { formatObjectId, parseObjectId } from '../../store/object-ids.ts'
 import {
+  isCreationRef,
   optionalBoolean,
   optionalInt,
   optionalString,
@@ -13,7 +14,7 @@ import {
   requiredString,
 } from '../core/args.ts'
 import { mailCapability } from '../core/capabilities.ts'
-import type { MethodContext } from '../core/context.ts'
+import { type MethodContext, resolveCreationRef } from '../core/context.ts'
 import { invalidArguments, MethodError } from '../core/errors.ts'
 import { isValidId } from '../core/ids.ts'
 import type { MethodArgs, MethodDefinition } from '../core/registry.ts'
@@ -26,7 +27,7 @@ export const maxQueryLimit = 10_000
 const emailId = (id: number) => formatObjectId('email', id)
 
 function readQuery(args: MethodArgs, ctx: MethodContext) {
-  const filter = readEmailFilter(args.filter)
+  const filter = readEmailFilter(args.filter, (id) => resolveCreationRef(ctx, id))
   const sort = readEmailSort(args.sort, ctx.services.limits.collationAlgorithms)
   const collapseThreads = optionalBoolean(args, 'collapseThreads', false)
   return { filter, sort, collapseThreads }
@@ -48,8 +49,10 @@ function allHits(
 function emailQuery(args: MethodArgs, ctx: MethodContext): MethodArgs {
   const { filter, sort, collapseThreads } = readQuery(args, ctx)
   const position = optionalInt(args, 'position') ?? 0
-  const anchor = optionalString(args, 'anchor')
-  if (anchor !== null && !isValidId(anchor)) throw invalidArguments('anchor must be an id')
+  const anchorText = optionalString(args, 'anchor')
+  if (anchorText !== null && !isValidId(anchorText) && !isCreationRef(anchorText))
+    throw invalidArguments('anchor must be an id')
+  const anchor = anchorText === null ? null : (resolveCreationRef(ctx, anchorText) ?? '')
   const anchorOffset = optionalInt(args, 'anchorOffset') ?? 0
   const requestedLimit = optionalUnsignedInt(args, 'limit')
   const calculateTotal = optionalBoolean(args, 'calculateTotal', false)

@@ -11,7 +11,7 @@ import { readEmailFilter } from './email-filter.ts'
 
 function searchSnippetGet(args: MethodArgs, ctx: MethodContext): MethodArgs {
   // the filter is read first: an unsupported one fails the call whatever the ids
-  const { terms } = readEmailFilter(args.filter)
+  const { terms } = readEmailFilter(args.filter, (id) => resolveCreationRef(ctx, id))
   const emailIds = optionalIds(args, 'emailIds')
   if (emailIds === null) throw invalidArguments('emailIds is required')
   if (emailIds.length > ctx.services.limits.maxObjectsInGet)
