@@ -252,6 +252,12 @@ describe('Email/query', () => {
     // default collation i;unicode-casemap: É sorts as E
     ['from', [{ property: 'from' }], ['m2', 'm1', 'm3', 'm4']],
     ['from, i;ascii-casemap', [{ property: 'from', collation: 'i;ascii-casemap' }], ['m2', 'm1', 'm4', 'm3']],
+    // i;ascii-numeric: no subject starts with a digit, so all compare equal and ties go by id
+    [
+      'subject, i;ascii-numeric',
+      [{ property: 'subject', collation: 'i;ascii-numeric', isAscending: false }],
+      ['m4', 'm3', 'm2', 'm1'],
+    ],
     // to: none (m4), alice@…, Bob, carla@…
     ['to', [{ property: 'to' }], ['m4', 'm2', 'm1', 'm3']],
     [
