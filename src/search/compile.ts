@@ -1,5 +1,6 @@
-// Compiles a Query into one SQL condition over a mailbox's messages: `mm` (mailbox_messages),
-// `e` (emails) and `f` (email_facts), joined only when a leaf needs them. Text leaves are
+// Compiles a Query into one SQL condition over a mailbox's messages (`mm`, mailbox_messages) or
+// an account's emails (`e`, emails), with `e` and `f` (email_facts) joined only when a leaf needs
+// them: the caller's base table names the email id and flag columns (CompileContext). Text leaves are
 // substring tests with instr() over the case-folded text stored at delivery (rfc9051#section-6.4.4
 // is a substring match, which a word index cannot answer); HEADER leaves scan the stored header
 // lines. A trigram index made each delivery a hundred times dearer to write, so until the
@@ -8,14 +9,20 @@ import type { Db } from '../db/client.ts'
 import { systemKeywords } from '../store/keywords.ts'
 import { foldCase } from './fold.ts'
 import type { Query, TextField, View } from './query.ts'
-import { bodyMatches, scanHeaders } from './scan.ts'
+import { bodyMatches, type ScanSource, scanHeaders } from './scan.ts'
 
 /** What a compiled query needs joined, and its parameters in order. */
 export interface CompileContext {
   db: Db
-  mailboxId: number
+  /** The emails searched, for the criteria answered by scanning (body text, header fields). */
+  source: ScanSource
+  /** The base table's email id column ('mm.email_id' or 'e.id'). */
+  emailId: string
+  /** The base table's system flag bits ('mm.flags', a copy of emails.flags, or 'e.flags'). */
+  flags: string
   now: number
-  view: View
+  /** The session's UIDs (IMAP); long UID range lists are resolved against it. */
+  view?: View
   params: (string | number)[]
   needsEmails: boolean
   needsFacts: boolean
@@ -53,19 +60,18 @@ function textCondition(ctx: CompileContext, field: TextField, value: string): st
   const column = fieldColumns[field]
   if (column) {
     if (needle === '')
-      return `EXISTS (SELECT 1 FROM email_search_texts t WHERE t.email_id = mm.email_id AND t.${column} IS NOT NULL)`
+      return `EXISTS (SELECT 1 FROM email_search_texts t WHERE t.email_id = ${ctx.emailId} AND t.${column} IS NOT NULL)`
     ctx.params.push(needle)
-    return `EXISTS (SELECT 1 FROM email_search_texts t WHERE t.email_id = mm.email_id AND instr(t.${column}, ?) > 0)`
+    return `EXISTS (SELECT 1 FROM email_search_texts t WHERE t.email_id = ${ctx.emailId} AND instr(t.${column}, ?) > 0)`
   }
   if (needle === '') return '1'
   // BODY: the body text; TEXT: the header or the body text (rfc9051#section-6.4.4).
-  const ids = new Set(bodyMatches(ctx.db, ctx.mailboxId, needle))
+  const ids = new Set(bodyMatches(ctx.db, ctx.source, needle))
   if (field === 'text') {
     const { headerContains } = headerModule()
-    for (const id of scanHeaders(ctx.db, ctx.mailboxId, (raw) => headerContains(raw, needle), ids))
-      ids.add(id)
+    for (const id of scanHeaders(ctx.db, ctx.source, (raw) => headerContains(raw, needle), ids)) ids.add(id)
   }
-  return idList(ctx, 'mm.email_id', [...ids])
+  return idList(ctx, ctx.emailId, [...ids])
 }
 
 /** header-text.ts, loaded on the first header search (it brings the MIME decoders). */
@@ -73,13 +79,13 @@ function headerModule(): typeof import('./header-text.ts') {
   return import.meta.require('./header-text.ts') as typeof import('./header-text.ts')
 }
 
-/** rfc9051#section-6.4.4 HEADER: the ids of the mailbox's emails with a matching field. */
+/** rfc9051#section-6.4.4 HEADER: the ids of the source's emails with a matching field. */
 export function headerMatches(ctx: CompileContext, name: string, value: string): number[] {
   const key = foldCase(name)
   const needle = foldCase(value)
   if (key === '' || /[\r\n:]/.test(key)) return []
   const { fieldContains } = headerModule()
-  return scanHeaders(ctx.db, ctx.mailboxId, (raw) => fieldContains(raw, key, needle))
+  return scanHeaders(ctx.db, ctx.source, (raw) => fieldContains(raw, key, needle))
 }
 
 /** The UIDs of the view inside sorted ranges (for long range lists). */
@@ -115,6 +121,39 @@ function sentDayCondition(ctx: CompileContext, comparison: 'before' | 'on' | 'si
   return `${expr} ${comparison === 'before' ? '<' : comparison === 'on' ? '=' : '>='} ?`
 }
 
+/** Whether the email aliased `alias` has a keyword (system keywords are flag bits). */
+function keywordTest(ctx: CompileContext, alias: string, keyword: string): string {
+  const bit = systemKeywords[keyword as keyof typeof systemKeywords]
+  if (bit !== undefined) return `(${alias}.flags & ${bit}) != 0`
+  // keywords is a JSON array of names that cannot contain '"' or '\' (store/keywords.ts)
+  ctx.params.push(JSON.stringify(keyword))
+  return `instr(${alias}.keywords, ?) > 0`
+}
+
+/**
+ * rfc8621#section-4.4.1 allInThreadHaveKeyword, someInThreadHaveKeyword, noneInThreadHaveKeyword:
+ * the other emails of the thread are found through emails_account_thread_idx.
+ */
+function threadKeywordCondition(
+  ctx: CompileContext,
+  keyword: string,
+  quantifier: 'all' | 'some' | 'none',
+): string {
+  ctx.needsEmails = true
+  const test = keywordTest(ctx, 'th', keyword)
+  const sameThread =
+    'SELECT 1 FROM emails th WHERE th.account_id = e.account_id AND th.thread_id = e.thread_id'
+  if (quantifier === 'all') return `NOT EXISTS (${sameThread} AND NOT (${test}))`
+  return `${quantifier === 'some' ? '' : 'NOT '}EXISTS (${sameThread} AND ${test})`
+}
+
+/** rfc8621#section-4.4.1 inMailbox / inMailboxOtherThan: some mailbox of the email is (not) listed. */
+function mailboxCondition(ctx: CompileContext, ids: readonly number[], op: 'IN' | 'NOT IN'): string {
+  ctx.params.push(JSON.stringify(ids))
+  return `EXISTS (SELECT 1 FROM mailbox_messages x WHERE x.email_id = ${ctx.emailId}
+    AND x.mailbox_id ${op} (SELECT value FROM json_each(?)))`
+}
+
 /** The SQL condition for `q`; pushes its parameters onto ctx.params in order. */
 export function compile(q: Query, ctx: CompileContext): string {
   switch (q.op) {
@@ -131,16 +170,23 @@ export function compile(q: Query, ctx: CompileContext): string {
     case 'keyword': {
       // System flags are copied onto the mailbox row: no email row is read for them.
       const bit = systemKeywords[q.keyword as keyof typeof systemKeywords]
-      if (bit !== undefined) return `(mm.flags & ${bit}) != 0`
+      if (bit !== undefined) return `(${ctx.flags} & ${bit}) != 0`
       ctx.needsEmails = true
-      // keywords is a JSON array of names that cannot contain '"' or '\' (store/keywords.ts)
-      ctx.params.push(JSON.stringify(q.keyword))
-      return 'instr(e.keywords, ?) > 0'
+      return keywordTest(ctx, 'e', q.keyword)
     }
+    case 'threadKeyword':
+      return threadKeywordCondition(ctx, q.keyword, q.quantifier)
+    case 'mailbox':
+      return mailboxCondition(ctx, q.ids, 'IN')
+    case 'mailboxOtherThan':
+      return mailboxCondition(ctx, q.ids, 'NOT IN')
+    case 'hasAttachment':
+      ctx.needsEmails = true
+      return 'e.has_attachment = 1'
     case 'text':
       return textCondition(ctx, q.field, q.value)
     case 'header':
-      return idList(ctx, 'mm.email_id', headerMatches(ctx, q.name, q.value))
+      return idList(ctx, ctx.emailId, headerMatches(ctx, q.name, q.value))
     case 'received': {
       ctx.needsEmails = true
       const parts: string[] = []
@@ -164,13 +210,13 @@ export function compile(q: Query, ctx: CompileContext): string {
     }
     case 'uid':
       if (q.ranges.length === 0) return '0'
-      if (q.ranges.length <= maxBetweens)
+      if (q.ranges.length <= maxBetweens || ctx.view === undefined)
         return `(${q.ranges.map(([a, b]) => `mm.uid BETWEEN ${param(ctx, a)} AND ${param(ctx, b)}`).join(' OR ')})`
       return idList(ctx, 'mm.uid', viewUidsIn(ctx.view, q.ranges))
     case 'modseq':
       return `mm.modseq >= ${param(ctx, q.min)}`
     case 'emailId':
-      return idList(ctx, 'mm.email_id', q.ids)
+      return idList(ctx, ctx.emailId, q.ids)
     case 'threadId':
       ctx.needsEmails = true
       return idList(ctx, 'e.thread_id', q.ids)

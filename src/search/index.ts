@@ -21,9 +21,13 @@
 // characters); they see only indexed emails (see backfill). SENT* use the Date header's own day;
 // received dates are compared as given (the IMAP side makes UTC days). Flags, keywords and MODSEQ
 // are read at query time from emails and mailbox_messages.
-// todo(rfc8621#section-4.4): JMAP Email/query across mailboxes needs an account-wide variant of run().
+// JMAP Email/query searches a whole account, mailboxes being criteria (account-query.ts):
+//   queryEmails(accountId, query, comparators, {collapseThreads}) → every match in order
+//   queryEmailsPage(accountId, query, comparators, offset, limit)  → one page, LIMIT in SQL
+//   countEmails(accountId, query)                                    → the total
 import type { Db } from '../db/client.ts'
 import type { Writer } from '../db/writer.ts'
+import { createAccountQuery } from './account-query.ts'
 import { type CompileContext, compile } from './compile.ts'
 import {
   hasLeaf,
@@ -33,10 +37,19 @@ import {
   type ThreadNode,
   type View,
 } from './query.ts'
+import { mailboxSource } from './scan.ts'
+import { searchSnippets } from './snippet.ts'
 import type { SearchText } from './text.ts'
 import { prepareSearchTextInsert } from './text-index.ts'
 import { type ThreadInput, threadOrderedSubject, threadReferences } from './thread.ts'
 
+export type {
+  EmailComparator,
+  EmailHit,
+  EmailSortCollation,
+  EmailSortProperty,
+} from './account-query.ts'
+export { emailSortCollations } from './account-query.ts'
 export type {
   Query,
   SortKey,
@@ -47,6 +60,7 @@ export type {
   View,
 } from './query.ts'
 export { all, and, none, not, or } from './query.ts'
+export type { Snippet } from './snippet.ts'
 export type { SearchText } from './text.ts'
 export { prepareSearchTextCopy, prepareSearchTextInsert } from './text-index.ts'
 
@@ -129,7 +143,9 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
   ): unknown[][] => {
     const ctx: CompileContext = {
       db,
-      mailboxId,
+      source: mailboxSource(mailboxId),
+      emailId: 'mm.email_id',
+      flags: 'mm.flags',
       now,
       view,
       params: [],
@@ -153,6 +169,16 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
   let backfillAfter = 0
 
   return {
+    // JMAP Email/query: queryEmails, queryEmailsPage, countEmails, emailsInThreads (account-query.ts)
+    ...createAccountQuery(db),
+
+    /** SearchSnippet/get (rfc8621#section-5): subject and preview with the terms marked (snippet.ts). */
+    snippets: (
+      accountId: number,
+      emailIds: readonly number[],
+      terms: { subject: readonly string[]; body: readonly string[] },
+    ) => searchSnippets(db, accountId, emailIds, terms),
+
     /** SEARCH: the UIDs of the view's messages that match, in sequence order. */
     search(accountId: number, mailboxId: number, view: View, query: Query, now: number): SearchResult {
       if (view.length === 0 || query.op === 'none' || !ownsMailbox(accountId, mailboxId))

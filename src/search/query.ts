@@ -39,6 +39,14 @@ export type Query =
   | { op: 'modseq'; min: number }
   | { op: 'emailId'; ids: readonly number[] }
   | { op: 'threadId'; ids: readonly number[] }
+  /** The email is in at least one of these mailboxes (rfc8621#section-4.4.1 inMailbox). */
+  | { op: 'mailbox'; ids: readonly number[] }
+  /** The email is in at least one mailbox not listed (rfc8621#section-4.4.1 inMailboxOtherThan). */
+  | { op: 'mailboxOtherThan'; ids: readonly number[] }
+  /** All, some or none of the emails of the email's thread have the keyword (rfc8621#section-4.4.1). */
+  | { op: 'threadKeyword'; keyword: string; quantifier: 'all' | 'some' | 'none' }
+  /** JMAP hasAttachment (rfc8621#section-4.1.4), as computed at delivery. */
+  | { op: 'hasAttachment' }
 
 /** SORT keys (rfc5256#section-3, rfc5957#section-3); ties keep mailbox (UID) order. */
 export type SortKeyName =

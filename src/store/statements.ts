@@ -97,6 +97,8 @@ export function prepareStatements(db: Db) {
         emailId: p('emailId'),
         modseq: p('modseq'),
         flags: p('flags'),
+        // the email's receivedAt, copied here for Email/query's per-mailbox order (it never changes)
+        receivedAt: sql`(SELECT ${emails.receivedAt} FROM ${emails} WHERE ${emails.id} = ${p('emailId')})`,
       })
       .prepare(),
     adjustCounts: db

@@ -155,6 +155,12 @@ export function refMatch(q: Query, m: RefMessage, now: number): boolean {
       return q.ids.includes(m.emailId)
     case 'threadId':
       return q.ids.includes(m.threadId)
+    case 'mailbox':
+    case 'mailboxOtherThan':
+    case 'threadKeyword':
+    case 'hasAttachment':
+      // account-wide leaves (JMAP): tests/unit/search-account.test.ts checks them
+      throw new Error(`no single-mailbox reference for ${q.op}`)
   }
 }
 

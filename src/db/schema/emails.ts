@@ -106,6 +106,12 @@ export const mailboxMessages = sqliteTable(
      * unseen lookups and a mailbox's UID list read this table's index alone, not every email row.
      */
     flags: integer('flags').notNull().default(0),
+    /**
+     * A copy of the email's receivedAt (emails.received_at, which never changes), written when the
+     * email is placed: JMAP Email/query {inMailbox, sort receivedAt} reads one index range of
+     * this table instead of sorting a join of the whole mailbox.
+     */
+    receivedAt: integer('received_at').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.mailboxId, t.uid] }),
@@ -114,6 +120,7 @@ export const mailboxMessages = sqliteTable(
     index('mailbox_messages_view_idx').on(t.mailboxId, t.uid, t.emailId, t.flags),
     // Unseen drafts (flags $seen = 1, $draft = 8): JMAP unreadEmails leaves them out (rfc8621#section-2).
     index('mailbox_messages_unseen_draft_idx').on(t.mailboxId).where(sql`flags & 9 = 8`),
+    index('mailbox_messages_received_idx').on(t.mailboxId, t.receivedAt, t.emailId),
   ],
 )
 

@@ -11,18 +11,27 @@ import type { JmapServices } from '../core/context.ts'
 import { MethodRegistry } from '../core/registry.ts'
 import type { CapabilityDescriptor } from '../core/session.ts'
 import { coreMethods } from './core.ts'
+import { emailQuerySortOptions } from './email-filter.ts'
 import { emailGetMethods } from './email-get.ts'
+import { emailQueryMethods } from './email-query.ts'
 import { emailSubmissionMethods } from './email-submission.ts'
 import { identityMethods } from './identity.ts'
 import { mailboxMethods } from './mailbox.ts'
 import { maxSizeMailboxName } from './mailbox-object.ts'
 import { quotaMethods } from './quota.ts'
+import { searchSnippetMethods } from './search-snippet.ts'
 import { threadMethods } from './thread.ts'
 import { vacationMethods } from './vacation.ts'
 
 export function jmapModules(services: JmapServices) {
   const registry = new MethodRegistry().add(...coreMethods)
-  registry.add(...mailboxMethods, ...emailGetMethods, ...threadMethods)
+  registry.add(
+    ...mailboxMethods,
+    ...emailGetMethods,
+    ...emailQueryMethods,
+    ...searchSnippetMethods,
+    ...threadMethods,
+  )
   registry.add(...identityMethods, ...emailSubmissionMethods, ...quotaMethods, ...vacationMethods)
   const descriptors = new Map<string, CapabilityDescriptor>([[coreCapability, { server: () => ({}) }]])
   descriptors.set(mailCapability, mailCapabilityDescriptor(services))
@@ -51,17 +60,7 @@ function mailCapabilityDescriptor(services: JmapServices): CapabilityDescriptor 
       maxSizeMailboxName,
       // Attachments travel base64-encoded (4 octets for 3) inside a message no larger than an upload.
       maxSizeAttachmentsPerEmail: Math.floor((services.limits.maxSizeUpload * 3) / 4),
-      emailQuerySortOptions: [
-        'receivedAt',
-        'sentAt',
-        'size',
-        'from',
-        'to',
-        'subject',
-        'hasKeyword',
-        'allInThreadHaveKeyword',
-        'someInThreadHaveKeyword',
-      ],
+      emailQuerySortOptions: [...emailQuerySortOptions],
       mayCreateTopLevelMailbox: true,
     }),
   }
