@@ -3,6 +3,7 @@
 // /.well-known/jmap here.
 import { type Context, Hono } from 'hono'
 import type { Authenticator } from '../directory/sasl/authenticator.ts'
+import { createBlobRoutes } from './blobs/routes.ts'
 import { createJmapAuth } from './core/auth.ts'
 import type { JmapPrincipal, JmapServices } from './core/context.ts'
 import { dispatch, parseRequest } from './core/dispatch.ts'
@@ -67,6 +68,8 @@ export function createJmapApp(deps: JmapAppDeps) {
 
   const sessionFor = (c: Context<JmapEnv>) =>
     buildSession({ principal: c.get('principal'), base: baseUrl(c), limits: deps.limits, capabilities })
+
+  app.route('/', createBlobRoutes(deps))
 
   app.get('/session', (c) => c.body(JSON.stringify(sessionFor(c)), 200, jsonHeaders))
 

@@ -13,7 +13,9 @@ import { ChangeSet } from './change-set.ts'
 import { createChangeLog } from './changes.ts'
 import { createCopyMove } from './copy-move.ts'
 import { createDeliveries, type LocalDelivery } from './deliver.ts'
+import { createEmailUpdates, type EmailUpdate } from './email-update.ts'
 import { createImportBatches, type ImportProgress } from './import/batch.ts'
+import { createJmapBlobs } from './jmap-blobs.ts'
 import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
 import { createMailboxes, type MailboxRow } from './mailboxes.ts'
@@ -66,6 +68,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const copyMove = createCopyMove(db, messages, blobs, quota, reader)
   const importBatches = createImportBatches(db, messages, statements)
   const deliveries = createDeliveries(db, mailboxes, messages)
+  const emailUpdates = createEmailUpdates(db, messages, keywordUpdates)
+  const jmapBlobs = createJmapBlobs(db, blobs)
   let deliveriesSincePrune = 0
 
   /** Runs one operation as a write job with its ChangeSet; provisions the account first. */
@@ -262,6 +266,23 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       operate(accountId, (c) => updateMaildrop({ db, messages, keywordUpdates }, c, mailboxId, update)),
     destroyEmails: (accountId: number, emailIds: number[]) =>
       operate(accountId, (c) => messages.destroy(c, emailIds)),
+    /** JMAP Email/set update: keywords and/or mailboxes of one email, in one transaction. */
+    updateEmail: (accountId: number, emailId: number, update: EmailUpdate) =>
+      operate(accountId, (c) => emailUpdates.update(c, emailId, update)),
+
+    // --- JMAP blobs (rfc8620#section-6, rfc9404) --------------------------------------------
+    /** Stores uploaded bytes (hashed and compressed before the write) with a reference until `expiresAt`. */
+    uploadBlob: (accountId: number, bytes: Uint8Array, type: string, now: number, expiresAt: number) => {
+      const prepared = prepareBlob(bytes)
+      return writer.write(() => jmapBlobs.upload(accountId, prepared, type, now, expiresAt))
+    },
+    releaseExpiredUploads: (now: number) => writer.write(() => jmapBlobs.releaseExpired(now)),
+    reachableBlobs: jmapBlobs.reachable,
+    uploadType: jmapBlobs.uploadType,
+    blobSizes: jmapBlobs.sizes,
+    blobMeta: jmapBlobs.metaOf,
+    blobUses: jmapBlobs.uses,
+    readBlob: (blobId: number): Uint8Array => blobs.read(blobId),
 
     /** Appends a batch of imported messages and records the import's progress, in one transaction. */
     importBatch: (accountId: number, items: AppendInput[], progress: ImportProgress) =>
