@@ -11,7 +11,7 @@ beforeAll(async () => {
 })
 afterAll(() => t?.close())
 
-function upload(who: JmapTestAccount, body: BodyInit, type?: string, accountId = who.accountId) {
+function upload(who: JmapTestAccount, body: string | Uint8Array, type?: string, accountId = who.accountId) {
   return fetch(`${t.base}/jmap/upload/${accountId}/`, {
     method: 'POST',
     headers: { authorization: who.authorization, ...(type ? { 'content-type': type } : {}) },
