@@ -18,10 +18,28 @@ const emailSql = 'SELECT flags, size FROM emails WHERE account_id = ? AND id = ?
 const placesSql = 'SELECT mailbox_id, uid FROM mailbox_messages WHERE email_id = ?'
 const mailboxesSql =
   'SELECT id FROM mailboxes WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))'
+// mailbox_messages_email_idx answers it; the account check keeps other accounts' emails out.
+const placementsSql = `SELECT mm.email_id, mm.mailbox_id FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
+  WHERE e.account_id = ? AND mm.email_id IN (SELECT value FROM json_each(?))`
 
 export function createEmailUpdates(db: Db, messages: Messages, keywordUpdates: KeywordUpdates) {
   const sqlite = db.$client
   return {
+    /** The mailboxes of several emails in one query: email id → mailbox ids (emails in none left out). */
+    mailboxIdsOf(accountId: number, emailIds: readonly number[]): Map<number, number[]> {
+      const out = new Map<number, number[]>()
+      const rows = sqlite.query(placementsSql).values(accountId, JSON.stringify([...new Set(emailIds)])) as [
+        number,
+        number,
+      ][]
+      for (const [emailId, mailboxId] of rows) {
+        const list = out.get(emailId)
+        if (list) list.push(mailboxId)
+        else out.set(emailId, [mailboxId])
+      }
+      return out
+    },
+
     /** Applies one update inside a write job; throws notFound for an email the account lacks. */
     update(changes: ChangeSet, emailId: number, update: EmailUpdate): void {
       const accountId = changes.accountId

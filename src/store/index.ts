@@ -269,6 +269,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     /** JMAP Email/set update: keywords and/or mailboxes of one email, in one transaction. */
     updateEmail: (accountId: number, emailId: number, update: EmailUpdate) =>
       operate(accountId, (c) => emailUpdates.update(c, emailId, update)),
+    /** Mailboxes of several emails of an account in one query. */
+    emailMailboxIds: emailUpdates.mailboxIdsOf,
 
     // --- JMAP blobs (rfc8620#section-6, rfc9404) --------------------------------------------
     /** Stores uploaded bytes (hashed and compressed before the write) with a reference until `expiresAt`. */

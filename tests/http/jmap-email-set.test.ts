@@ -1,0 +1,325 @@
+// rfc8621#section-4.6 Email/set over real HTTP: create (headers in their forms, body lists and
+// bodyStructure, blob parts), update of keywords and mailboxIds, destroy, and the SetErrors.
+// What was stored is read back through the store, as IMAP would see it.
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { parseAccountId } from '../../src/jmap/core/ids.ts'
+import { parseMessage } from '../../src/mail/index.ts'
+import { keywordNames } from '../../src/store/keywords.ts'
+import { formatObjectId, parseObjectId } from '../../src/store/object-ids.ts'
+import {
+  api,
+  type JmapTestAccount,
+  type JmapTestServer,
+  type Json,
+  resultOf,
+  startJmapServer,
+} from '../helpers/jmap.ts'
+
+let t: JmapTestServer
+let inbox: string
+let archive: string
+let aliceId: number
+beforeAll(async () => {
+  t = await startJmapServer()
+  aliceId = parseAccountId(t.alice.accountId) as number
+  const store = t.server.services.store
+  inbox = formatObjectId('mailbox', store.findMailboxByRole(aliceId, 'inbox')?.id ?? 0)
+  archive = formatObjectId('mailbox', (await store.createMailbox(aliceId, 'Filed')).id)
+})
+afterAll(() => t?.close())
+
+async function set(who: JmapTestAccount, args: Record<string, unknown>): Promise<Json> {
+  return resultOf(
+    await api(t, who, [['Email/set', { accountId: who.accountId, ...args }, 's']]),
+    's',
+    'Email/set',
+  )
+}
+
+function rawOf(emailId: string): string {
+  const bytes = t.server.services.store.raw(aliceId, parseObjectId('email', emailId) as number)
+  return new TextDecoder().decode(bytes)
+}
+
+function stateOf(emailId: string) {
+  const id = parseObjectId('email', emailId) as number
+  const store = t.server.services.store
+  const row = store.emails(aliceId, [id])[0]
+  return {
+    keywords: row ? keywordNames({ flags: row.flags, keywords: JSON.parse(row.keywords) }).sort() : null,
+    mailboxIds: (store.emailMailboxIds(aliceId, [id]).get(id) ?? [])
+      .map((m) => formatObjectId('mailbox', m))
+      .sort(),
+  }
+}
+
+async function uploadText(who: JmapTestAccount, body: string | Uint8Array, type: string): Promise<string> {
+  const res = await fetch(`${t.base}/jmap/upload/${who.accountId}/`, {
+    method: 'POST',
+    headers: { authorization: who.authorization, 'content-type': type },
+    body,
+  })
+  return ((await res.json()) as Json).blobId
+}
+
+const simple = (extra: Record<string, unknown> = {}) => ({
+  mailboxIds: { [inbox]: true },
+  from: [{ name: 'Alice', email: 'alice@example.test' }],
+  subject: 'plain',
+  textBody: [{ partId: 't' }],
+  bodyValues: { t: { value: 'hello' } },
+  ...extra,
+})
+
+describe('create', () => {
+  test('text, HTML and an uploaded attachment make multipart/mixed(alternative, attachment)', async () => {
+    const pdf = new Uint8Array([0x25, 0x50, 0x44, 0x46, 0, 1, 2, 255])
+    const blobId = await uploadText(t.alice, pdf, 'application/pdf')
+    const r = await set(t.alice, {
+      create: {
+        k1: {
+          mailboxIds: { [inbox]: true, [archive]: true },
+          keywords: { $seen: true, $draft: true },
+          receivedAt: '2026-09-01T10:00:00Z',
+          from: [{ name: 'Alice Ünicode', email: 'alice@example.test' }],
+          to: [
+            { name: null, email: 'bob@example.test' },
+            { name: 'Carol, C.', email: 'carol@example.net' },
+          ],
+          subject: 'Grüße aus Köln',
+          sentAt: '2026-09-01T12:00:00+02:00',
+          'header:X-Tracking:asText': 'plain value',
+          textBody: [{ partId: 'text', type: 'text/plain' }],
+          htmlBody: [{ partId: 'html', type: 'text/html' }],
+          attachments: [{ blobId, type: 'application/pdf', name: 'résumé.pdf' }],
+          bodyValues: {
+            text: { value: 'Hallo Welt\nZeile zwei: äöü' },
+            html: { value: '<p>Hallo Welt</p>' },
+          },
+        },
+      },
+    })
+    const created = r.created.k1
+    expect(created).toEqual({
+      id: expect.stringMatching(/^E/),
+      blobId: expect.stringMatching(/^B/),
+      threadId: expect.stringMatching(/^T/),
+      size: expect.any(Number),
+    })
+    expect(r.notCreated).toBeNull()
+    const raw = rawOf(created.id)
+    expect(new TextEncoder().encode(raw).length).toBe(created.size)
+    expect(raw).toContain('From: Alice =?UTF-8?Q?=C3=9Cnicode?= <alice@example.test>\r\n')
+    expect(/^[\x00-\x7f]*$/.test(raw)).toBe(true)
+    expect(raw).toContain('To: bob@example.test, "Carol, C." <carol@example.net>\r\n')
+    expect(raw).toContain('Date: Tue, 1 Sep 2026 12:00:00 +0200\r\n')
+    expect(raw).toContain('X-Tracking: plain value\r\n')
+    expect(raw).toMatch(/^Message-ID: <[^>]+@example\.test>\r\n/m)
+    expect(raw).toContain('MIME-Version: 1.0\r\n')
+    const parsed = parseMessage(new TextEncoder().encode(raw))
+    expect(parsed.subject).toBe('Grüße aus Köln')
+    expect(parsed.from).toEqual([{ name: 'Alice Ünicode', email: 'alice@example.test' }])
+    const root = parsed.parts
+    expect(`${root.type}/${root.subtype}`).toBe('multipart/mixed')
+    expect(root.children.map((p) => `${p.type}/${p.subtype}`)).toEqual([
+      'multipart/alternative',
+      'application/pdf',
+    ])
+    expect(root.children[1]?.name).toBe('résumé.pdf')
+    expect(root.children[1]?.disposition).toBe('attachment')
+    // Each body part comes back decoded through the download endpoint.
+    const get = (part: string) =>
+      fetch(`${t.base}/jmap/download/${t.alice.accountId}/${created.blobId}_${part}/x`, {
+        headers: { authorization: t.alice.authorization },
+      })
+    expect(await (await get('1-1')).text()).toBe('Hallo Welt\r\nZeile zwei: äöü')
+    expect(await (await get('1-2')).text()).toBe('<p>Hallo Welt</p>')
+    expect(new Uint8Array(await (await get('2')).arrayBuffer())).toEqual(pdf)
+    expect(stateOf(created.id)).toEqual({
+      keywords: ['$draft', '$seen'],
+      mailboxIds: [archive, inbox].sort(),
+    })
+    const stored = t.server.services.store.emails(aliceId, [parseObjectId('email', created.id) as number])[0]
+    expect(stored?.receivedAt).toBe(Date.parse('2026-09-01T10:00:00Z'))
+  })
+
+  test('bodyStructure with header:* forms on the message and on parts', async () => {
+    const r = await set(t.alice, {
+      create: {
+        b: {
+          mailboxIds: { [inbox]: true },
+          'header:Subject:asText': 'structured',
+          'header:List-Unsubscribe:asURLs': ['mailto:leave@example.net', 'https://example.net/leave'],
+          'header:In-Reply-To:asMessageIds': ['parent@example.net'],
+          'header:X-Raw': ' kept  as\r\n is',
+          'header:X-Many:all': [' one', ' two'],
+          bodyStructure: {
+            type: 'multipart/related',
+            subParts: [
+              { partId: 'h', type: 'text/html', 'header:X-Part:asText': 'part field' },
+              {
+                blobId: await uploadText(t.alice, 'GIF89a', 'image/gif'),
+                type: 'image/gif',
+                cid: 'logo@x',
+                disposition: 'inline',
+              },
+            ],
+          },
+          bodyValues: { h: { value: '<img src="cid:logo@x">' } },
+        },
+      },
+    })
+    expect(r.notCreated).toBeNull()
+    const raw = rawOf(r.created.b.id)
+    expect(raw).toContain('Subject: structured\r\n')
+    expect(raw).toContain('List-Unsubscribe: <mailto:leave@example.net>, <https://example.net/leave>\r\n')
+    expect(raw).toContain('In-Reply-To: <parent@example.net>\r\n')
+    expect(raw).toContain('X-Raw: kept  as\r\n is\r\n')
+    expect(raw).toContain('X-Many: one\r\nX-Many: two\r\n')
+    expect(raw).toContain('X-Part: part field\r\n')
+    expect(raw).toContain('Content-ID: <logo@x>\r\n')
+    const parsed = parseMessage(new TextEncoder().encode(raw))
+    expect(`${parsed.parts.type}/${parsed.parts.subtype}`).toBe('multipart/related')
+    expect(parsed.inReplyTo).toEqual(['parent@example.net'])
+  })
+
+  test('a creation id can be updated later in the same request', async () => {
+    const responses = await api(t, t.alice, [
+      ['Email/set', { accountId: t.alice.accountId, create: { n: simple() } }, 'a'],
+      ['Email/set', { accountId: t.alice.accountId, update: { '#n': { 'keywords/$flagged': true } } }, 'b'],
+    ])
+    const id = (resultOf(responses, 'a') as Json).created.n.id
+    expect(resultOf(responses, 'b').updated).toEqual({ [id]: null })
+    expect(stateOf(id).keywords).toEqual(['$flagged'])
+  })
+
+  test('SetErrors: invalidProperties, blobNotFound, tooManyKeywords', async () => {
+    const bobBlob = await uploadText(t.bob, 'bob only', 'text/plain')
+    const r = await set(t.alice, {
+      create: {
+        noBox: simple({ mailboxIds: undefined }),
+        badBox: simple({ mailboxIds: { Mzzzzz: true } }),
+        falseBox: simple({ mailboxIds: { [inbox]: false } }),
+        serverSet: simple({ id: 'E1' }),
+        headers: simple({ headers: [{ name: 'X', value: 'y' }] }),
+        both: simple({ bodyStructure: { partId: 't' } }),
+        htmlAsText: simple({ textBody: [{ partId: 't', type: 'text/html' }] }),
+        twoText: simple({ textBody: [{ partId: 't' }, { partId: 't' }] }),
+        noValue: simple({ textBody: [{ partId: 'missing' }] }),
+        charsetWithPartId: simple({ textBody: [{ partId: 't', charset: 'us-ascii' }] }),
+        wrongForm: simple({ 'header:From:asDate': '2026-01-01T00:00:00Z' }),
+        twice: simple({ 'header:Subject:asText': 'again' }),
+        contentOnTop: simple({ 'header:Content-Type': ' text/plain' }),
+        cte: simple({ textBody: [{ partId: 't', 'header:Content-Transfer-Encoding': ' base64' }] }),
+        badAddress: simple({ to: [{ email: 'two words@example.test' }] }),
+        truncated: simple({ bodyValues: { t: { value: 'x', isTruncated: true } } }),
+        notMine: simple({ attachments: [{ blobId: bobBlob, type: 'text/plain' }, { blobId: 'Bzzzzzzz' }] }),
+        keywords: simple({
+          keywords: Object.fromEntries(Array.from({ length: 101 }, (_, i) => [`k${i}`, true])),
+        }),
+        badKeyword: simple({ keywords: { 'a(b': true } }),
+        badDate: simple({ receivedAt: '2026-09-01 10:00' }),
+      },
+    })
+    expect(r.created).toBeNull()
+    const types = Object.fromEntries(
+      Object.entries(r.notCreated as Record<string, Json>).map(([k, v]) => [k, v.type]),
+    )
+    expect(types).toEqual({
+      noBox: 'invalidProperties',
+      badBox: 'invalidProperties',
+      falseBox: 'invalidProperties',
+      serverSet: 'invalidProperties',
+      headers: 'invalidProperties',
+      both: 'invalidProperties',
+      htmlAsText: 'invalidProperties',
+      twoText: 'invalidProperties',
+      noValue: 'invalidProperties',
+      charsetWithPartId: 'invalidProperties',
+      wrongForm: 'invalidProperties',
+      twice: 'invalidProperties',
+      contentOnTop: 'invalidProperties',
+      cte: 'invalidProperties',
+      badAddress: 'invalidProperties',
+      truncated: 'invalidProperties',
+      notMine: 'blobNotFound',
+      keywords: 'tooManyKeywords',
+      badKeyword: 'invalidProperties',
+      badDate: 'invalidProperties',
+    })
+    expect(r.notCreated.noBox.properties).toEqual(['mailboxIds'])
+    expect(r.notCreated.serverSet.properties).toEqual(['id'])
+    expect(r.notCreated.headers.properties).toEqual(['headers'])
+    expect(r.notCreated.notMine.notFound.sort()).toEqual([bobBlob, 'Bzzzzzzz'].sort())
+  })
+})
+
+describe('update and destroy', () => {
+  async function fresh(): Promise<string> {
+    return (await set(t.alice, { create: { x: simple() } })).created.x.id
+  }
+
+  test('keywords by patch and whole; mailboxIds by patch and whole', async () => {
+    const id = await fresh()
+    let r = await set(t.alice, { update: { [id]: { 'keywords/$seen': true, 'keywords/Custom': true } } })
+    expect(r.updated).toEqual({ [id]: null })
+    expect(stateOf(id).keywords).toEqual(['$seen', 'custom'])
+    r = await set(t.alice, { update: { [id]: { 'keywords/$seen': null } } })
+    expect(stateOf(id).keywords).toEqual(['custom'])
+    r = await set(t.alice, { update: { [id]: { keywords: { $flagged: true } } } })
+    expect(stateOf(id).keywords).toEqual(['$flagged'])
+    r = await set(t.alice, { update: { [id]: { [`mailboxIds/${archive}`]: true } } })
+    expect(stateOf(id).mailboxIds).toEqual([archive, inbox].sort())
+    r = await set(t.alice, { update: { [id]: { [`mailboxIds/${inbox}`]: null } } })
+    expect(stateOf(id).mailboxIds).toEqual([archive])
+    r = await set(t.alice, { update: { [id]: { mailboxIds: { [inbox]: true } } } })
+    expect(r.updated).toEqual({ [id]: null })
+    expect(stateOf(id).mailboxIds).toEqual([inbox])
+  })
+
+  test('update errors: last mailbox, immutable properties, unknown ids, other accounts', async () => {
+    const id = await fresh()
+    const r = await set(t.alice, {
+      update: {
+        [id]: { [`mailboxIds/${inbox}`]: null },
+        Ezzzzzz: { 'keywords/$seen': true },
+      },
+    })
+    expect(r.notUpdated[id]).toMatchObject({ type: 'invalidProperties', properties: ['mailboxIds'] })
+    expect(r.notUpdated.Ezzzzzz.type).toBe('notFound')
+    const immutable = await set(t.alice, { update: { [id]: { subject: 'changed' } } })
+    expect(immutable.notUpdated[id]).toMatchObject({ type: 'invalidProperties', properties: ['subject'] })
+    const badValue = await set(t.alice, { update: { [id]: { 'keywords/$seen': false } } })
+    expect(badValue.notUpdated[id].type).toBe('invalidProperties')
+    const overlap = await set(t.alice, { update: { [id]: { keywords: {}, 'keywords/$seen': true } } })
+    expect(overlap.notUpdated[id].type).toBe('invalidPatch')
+    const bobUpdates = await set(t.bob, { update: { [id]: { 'keywords/$seen': true } } })
+    expect(bobUpdates.notUpdated[id].type).toBe('notFound')
+    const bobDestroys = await set(t.bob, { destroy: [id] })
+    expect(bobDestroys.notDestroyed[id].type).toBe('notFound')
+    expect(stateOf(id)).toEqual({ keywords: [], mailboxIds: [inbox] })
+  })
+
+  test('destroy removes the email; a second destroy is notFound; states move', async () => {
+    const id = await fresh()
+    const first = await set(t.alice, { destroy: [id] })
+    expect(first.destroyed).toEqual([id])
+    expect(first.newState).not.toBe(first.oldState)
+    expect(stateOf(id).keywords).toBeNull()
+    const again = await set(t.alice, { destroy: [id] })
+    expect(again.notDestroyed[id].type).toBe('notFound')
+  })
+
+  test('ifInState: a stale state is stateMismatch and changes nothing', async () => {
+    const id = await fresh()
+    const responses = await api(t, t.alice, [
+      ['Email/set', { accountId: t.alice.accountId, ifInState: '1', destroy: [id] }, 'x'],
+    ])
+    expect(responses[0]?.[0]).toBe('error')
+    expect(responses[0]?.[1]).toEqual({ type: 'stateMismatch' })
+    expect(stateOf(id).mailboxIds).toEqual([inbox])
+    const current = (await set(t.alice, {})).newState
+    const ok = await set(t.alice, { ifInState: current, destroy: [id] })
+    expect(ok.destroyed).toEqual([id])
+  })
+})
