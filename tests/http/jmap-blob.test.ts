@@ -3,7 +3,14 @@
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { parseAccountId } from '../../src/jmap/core/ids.ts'
 import { toKeywordSet } from '../../src/store/keywords.ts'
-import { type JmapTestAccount, type JmapTestServer, type Json, startJmapServer } from '../helpers/jmap.ts'
+import {
+  api,
+  type JmapTestAccount,
+  type JmapTestServer,
+  type Json,
+  resultOf,
+  startJmapServer,
+} from '../helpers/jmap.ts'
 
 let t: JmapTestServer
 beforeAll(async () => {
@@ -170,5 +177,152 @@ describe('download (rfc8620#section-6.2)', () => {
     expect(store.reachableBlobs(accountId, [stored.blobId], now).has(stored.blobId)).toBe(false)
     expect(await store.releaseExpiredUploads(now)).toBeGreaterThanOrEqual(1)
     expect(store.blobSizes([stored.blobId]).has(stored.blobId)).toBe(false)
+  })
+})
+
+const blobUsing = ['urn:ietf:params:jmap:core', 'urn:ietf:params:jmap:blob']
+
+async function blobCall(who: JmapTestAccount, name: string, args: Record<string, unknown>): Promise<Json> {
+  const responses = await api(t, who, [[name, { accountId: who.accountId, ...args }, 'c']], blobUsing)
+  return responses[0]
+}
+
+describe('Blob/upload, Blob/get, Blob/lookup (rfc9404)', () => {
+  test('the session advertises the blob capability with its account limits', async () => {
+    const session = (await (
+      await fetch(`${t.base}/jmap/session`, { headers: { authorization: t.alice.authorization } })
+    ).json()) as Json
+    expect(session.capabilities['urn:ietf:params:jmap:blob']).toEqual({})
+    const account = session.accounts[t.alice.accountId].accountCapabilities['urn:ietf:params:jmap:blob']
+    expect(account).toMatchObject({
+      maxDataSources: expect.any(Number),
+      supportedTypeNames: ['Email', 'Mailbox', 'Thread'],
+      supportedDigestAlgorithms: ['sha', 'sha-256'],
+    })
+  })
+
+  test('Blob/upload joins text, base64 and a range of an earlier blob; Blob/get reads it back', async () => {
+    const [name, result] = await blobCall(t.alice, 'Blob/upload', {
+      create: {
+        a: {
+          data: [{ 'data:asText': 'Hello, ' }, { 'data:asBase64': Buffer.from('world').toString('base64') }],
+          type: 'text/plain',
+        },
+        b: { data: [{ blobId: '#a', offset: 7, length: 5 }, { 'data:asText': '!' }] },
+        bad: { data: [{ 'data:asBase64': 'not base64!' }] },
+        missing: { data: [{ blobId: 'Bzzzzzzz' }] },
+        pastEnd: { data: [{ blobId: '#a', offset: 10, length: 50 }] },
+      },
+    })
+    expect(name).toBe('Blob/upload')
+    expect(result.created.a).toEqual({ id: expect.stringMatching(/^B/), type: 'text/plain', size: 12 })
+    expect(result.created.b).toEqual({
+      id: expect.stringMatching(/^B/),
+      type: 'application/octet-stream',
+      size: 6,
+    })
+    expect(result.notCreated.bad.type).toBe('invalidProperties')
+    expect(result.notCreated.missing).toMatchObject({ type: 'blobNotFound', notFound: ['Bzzzzzzz'] })
+    expect(result.notCreated.pastEnd.type).toBe('invalidProperties')
+
+    const a = result.created.a.id
+    const b = result.created.b.id
+    const [, got] = await blobCall(t.alice, 'Blob/get', {
+      ids: [a, b, 'Bzzzzzzz'],
+      properties: ['data:asText', 'data:asBase64', 'digest:sha', 'digest:sha-256', 'size'],
+    })
+    const { createHash } = await import('node:crypto')
+    expect(got.list).toEqual([
+      {
+        id: a,
+        'data:asText': 'Hello, world',
+        'data:asBase64': Buffer.from('Hello, world').toString('base64'),
+        'digest:sha': createHash('sha1').update('Hello, world').digest('base64'),
+        'digest:sha-256': createHash('sha256').update('Hello, world').digest('base64'),
+        size: 12,
+        isEncodingProblem: false,
+        isTruncated: false,
+      },
+      {
+        id: b,
+        'data:asText': 'world!',
+        'data:asBase64': Buffer.from('world!').toString('base64'),
+        'digest:sha': createHash('sha1').update('world!').digest('base64'),
+        'digest:sha-256': createHash('sha256').update('world!').digest('base64'),
+        size: 6,
+        isEncodingProblem: false,
+        isTruncated: false,
+      },
+    ])
+    expect(got.notFound).toEqual(['Bzzzzzzz'])
+    // offset and length select a range; past the end is truncated.
+    const [, range] = await blobCall(t.alice, 'Blob/get', {
+      ids: [a],
+      properties: ['data:asText'],
+      offset: 7,
+      length: 100,
+    })
+    expect(range.list[0]).toEqual({
+      id: a,
+      'data:asText': 'world',
+      isEncodingProblem: false,
+      isTruncated: true,
+    })
+  })
+
+  test('Blob/get "data" falls back to base64 for bytes that are not UTF-8; bob cannot read it', async () => {
+    const res = await upload(t.alice, new Uint8Array([0xff, 0xfe, 0x41]), 'application/octet-stream')
+    const { blobId } = (await res.json()) as Json
+    const [, got] = await blobCall(t.alice, 'Blob/get', { ids: [blobId] })
+    expect(got.list).toEqual([
+      { id: blobId, 'data:asBase64': '//5B', size: 3, isEncodingProblem: true, isTruncated: false },
+    ])
+    const [, asText] = await blobCall(t.alice, 'Blob/get', { ids: [blobId], properties: ['data:asText'] })
+    expect(asText.list[0]['data:asText']).toBeNull()
+    expect(asText.list[0].isEncodingProblem).toBe(true)
+    const [, bobs] = await blobCall(t.bob, 'Blob/get', { ids: [blobId] })
+    expect(bobs.list).toEqual([])
+    expect(bobs.notFound).toEqual([blobId])
+    const [error, bad] = await blobCall(t.alice, 'Blob/get', { ids: [blobId], properties: ['colour'] })
+    expect(error).toBe('error')
+    expect(bad.type).toBe('invalidArguments')
+  })
+
+  test('Blob/lookup names the emails, threads and mailboxes that use a blob', async () => {
+    const stored = await deliver(t.alice, multipartMessage.replace('m1@', 'lookup@'))
+    const { blobId: unused } = (await (await upload(t.alice, 'nobody uses me', 'text/plain')).json()) as Json
+    const accountId = parseAccountId(t.alice.accountId) as number
+    const inbox = t.server.services.store.findMailboxByRole(accountId, 'inbox')?.id as number
+    const [, result] = await blobCall(t.alice, 'Blob/lookup', {
+      typeNames: ['Email', 'Thread', 'Mailbox'],
+      ids: [stored.blobIdText, `${stored.blobIdText}_2`, unused, 'Bzzzzzzz'],
+    })
+    const expected = {
+      Email: [`E${stored.emailId.toString(36)}`],
+      Thread: [`T${stored.threadId.toString(36)}`],
+      Mailbox: [`M${inbox.toString(36)}`],
+    }
+    expect(result.list).toEqual([
+      { id: stored.blobIdText, matchedIds: expected },
+      { id: `${stored.blobIdText}_2`, matchedIds: expected },
+      { id: unused, matchedIds: { Email: [], Thread: [], Mailbox: [] } },
+    ])
+    expect(result.notFound).toEqual(['Bzzzzzzz'])
+    const [, bobs] = await blobCall(t.bob, 'Blob/lookup', { typeNames: ['Email'], ids: [stored.blobIdText] })
+    expect(bobs.notFound).toEqual([stored.blobIdText])
+    const [error, unknown] = await blobCall(t.alice, 'Blob/lookup', { typeNames: ['Calendar'], ids: [] })
+    expect(error).toBe('error')
+    expect(unknown.type).toBe('unknownDataType')
+  })
+
+  test('without the blob capability in "using" the methods are unknown', async () => {
+    const responses = await api(
+      t,
+      t.alice,
+      [['Blob/get', { accountId: t.alice.accountId, ids: [] }, 'x']],
+      ['urn:ietf:params:jmap:core'],
+    )
+    expect(responses[0]?.[0]).toBe('error')
+    expect(responses[0]?.[1]).toMatchObject({ type: 'unknownMethod' })
   })
 })
