@@ -8,7 +8,6 @@ import {
   type JmapTestAccount,
   type JmapTestServer,
   type Json,
-  resultOf,
   startJmapServer,
 } from '../helpers/jmap.ts'
 

@@ -323,3 +323,146 @@ describe('update and destroy', () => {
     expect(ok.destroyed).toEqual([id])
   })
 })
+
+describe('Email/import (rfc8621#section-4.8)', () => {
+  const message = [
+    'From: Dave <dave@example.net>',
+    'To: alice@example.test',
+    'Subject: imported',
+    'Message-ID: <imported@example.net>',
+    '',
+    'Body of an imported message.',
+    '',
+  ].join('\r\n')
+
+  async function importCall(who: JmapTestAccount, args: Record<string, unknown>): Promise<Json> {
+    const responses = await api(t, who, [['Email/import', { accountId: who.accountId, ...args }, 'i']])
+    return responses[0]
+  }
+
+  test('an uploaded message becomes an email with the given mailboxes, keywords and receivedAt', async () => {
+    const blobId = await uploadText(t.alice, message, 'message/rfc822')
+    const [name, r] = await importCall(t.alice, {
+      emails: {
+        one: {
+          blobId,
+          mailboxIds: { [archive]: true },
+          keywords: { $seen: true },
+          receivedAt: '2026-01-02T03:04:05Z',
+        },
+      },
+    })
+    expect(name).toBe('Email/import')
+    expect(r.created.one).toEqual({
+      id: expect.stringMatching(/^E/),
+      blobId,
+      threadId: expect.stringMatching(/^T/),
+      size: message.length,
+    })
+    expect(r.notCreated).toBeNull()
+    expect(r.newState).not.toBe(r.oldState)
+    expect(rawOf(r.created.one.id)).toBe(message)
+    expect(stateOf(r.created.one.id)).toEqual({ keywords: ['$seen'], mailboxIds: [archive] })
+    const row = t.server.services.store.emails(aliceId, [
+      parseObjectId('email', r.created.one.id) as number,
+    ])[0]
+    expect(row?.receivedAt).toBe(Date.parse('2026-01-02T03:04:05Z'))
+  })
+
+  test('an attached message/rfc822 part can be imported by its part blob id', async () => {
+    const [, outer] = await importCall(t.alice, {
+      emails: {
+        o: {
+          blobId: await uploadText(
+            t.alice,
+            [
+              'From: x@example.net',
+              'Content-Type: multipart/mixed; boundary=b',
+              '',
+              '--b',
+              'Content-Type: text/plain',
+              '',
+              'see attached',
+              '--b',
+              'Content-Type: message/rfc822',
+              '',
+              message,
+              '--b--',
+              '',
+            ].join('\r\n'),
+            'message/rfc822',
+          ),
+          mailboxIds: { [inbox]: true },
+        },
+      },
+    })
+    const partBlob = `${outer.created.o.blobId}_2`
+    const [, inner] = await importCall(t.alice, {
+      emails: { i: { blobId: partBlob, mailboxIds: { [inbox]: true } } },
+    })
+    expect(inner.notCreated).toBeNull()
+    expect(rawOf(inner.created.i.id)).toBe(message)
+  })
+
+  test('SetErrors: blobNotFound, invalidEmail, invalidProperties; ifInState', async () => {
+    // Bytes only bob holds: the same bytes as alice's would be the same (content-addressed) blob.
+    const bobBlob = await uploadText(t.bob, message.replace('imported', 'bob only'), 'message/rfc822')
+    const notMail = await uploadText(t.alice, 'just some words without a header', 'text/plain')
+    const good = await uploadText(t.alice, message, 'message/rfc822')
+    const [, r] = await importCall(t.alice, {
+      emails: {
+        bobs: { blobId: bobBlob, mailboxIds: { [inbox]: true } },
+        missing: { blobId: 'Bzzzzzzz', mailboxIds: { [inbox]: true } },
+        notMail: { blobId: notMail, mailboxIds: { [inbox]: true } },
+        noBoxes: { blobId: good, mailboxIds: {} },
+        extra: { blobId: good, mailboxIds: { [inbox]: true }, subject: 'x' },
+      },
+    })
+    expect(r.created).toBeNull()
+    expect(
+      Object.fromEntries(Object.entries(r.notCreated as Record<string, Json>).map(([k, v]) => [k, v.type])),
+    ).toEqual({
+      bobs: 'blobNotFound',
+      missing: 'blobNotFound',
+      notMail: 'invalidEmail',
+      noBoxes: 'invalidProperties',
+      extra: 'invalidProperties',
+    })
+    const [error, mismatch] = await importCall(t.alice, {
+      ifInState: '1',
+      emails: { x: { blobId: good, mailboxIds: { [inbox]: true } } },
+    })
+    expect(error).toBe('error')
+    expect(mismatch.type).toBe('stateMismatch')
+    const [missingArg, noEmails] = await importCall(t.alice, {})
+    expect(missingArg).toBe('error')
+    expect(noEmails.type).toBe('invalidArguments')
+  })
+})
+
+describe('Email/copy (rfc8621#section-4.7)', () => {
+  async function copy(args: Record<string, unknown>): Promise<Json> {
+    return (await api(t, t.alice, [['Email/copy', { accountId: t.alice.accountId, ...args }, 'c']]))[0]
+  }
+  const create = { c: { id: 'E1', mailboxIds: { M1: true } } }
+
+  test('from another account: fromAccountNotFound (a principal reaches only its own)', async () => {
+    const [name, body] = await copy({ fromAccountId: t.bob.accountId, create })
+    expect(name).toBe('error')
+    expect(body.type).toBe('fromAccountNotFound')
+    const [, unknown] = await copy({ fromAccountId: 'Azzzzzz', create })
+    expect(unknown.type).toBe('fromAccountNotFound')
+  })
+
+  test('from the same account, or without fromAccountId or create: invalidArguments', async () => {
+    for (const args of [
+      { fromAccountId: t.alice.accountId, create },
+      { create },
+      { fromAccountId: t.bob.accountId },
+    ]) {
+      const [name, body] = await copy(args)
+      expect(name).toBe('error')
+      expect(body.type).toBe('invalidArguments')
+    }
+  })
+})
