@@ -466,3 +466,125 @@ describe('Email/copy (rfc8621#section-4.7)', () => {
     }
   })
 })
+
+describe('Email/parse (rfc8621#section-4.9)', () => {
+  const inner = [
+    'From: Erin <erin@example.net>',
+    'To: alice@example.test',
+    'Subject: =?UTF-8?Q?Anh=C3=A4nge?=',
+    'Date: Wed, 2 Sep 2026 08:00:00 +0100',
+    'Message-ID: <inner@example.net>',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    'Innere Nachricht mit Umlauten: äöü',
+    '',
+  ].join('\r\n')
+  const outer = [
+    'From: Frank <frank@example.net>',
+    'Subject: forward',
+    'Content-Type: multipart/mixed; boundary=zz',
+    '',
+    '--zz',
+    'Content-Type: text/plain',
+    '',
+    'see the attached message',
+    '--zz',
+    'Content-Type: message/rfc822',
+    '',
+    inner,
+    '--zz--',
+    '',
+  ].join('\r\n')
+
+  async function parse(args: Record<string, unknown>): Promise<Json> {
+    return (await api(t, t.alice, [['Email/parse', { accountId: t.alice.accountId, ...args }, 'p']]))[0]
+  }
+
+  test('an uploaded message and its attached message part, without storing either', async () => {
+    const blobId = await uploadText(t.alice, outer, 'message/rfc822')
+    const before = t.server.services.store.modseq(aliceId)
+    const [name, r] = await parse({ blobIds: [blobId], fetchTextBodyValues: true })
+    expect(name).toBe('Email/parse')
+    const email = r.parsed[blobId]
+    expect(email).toMatchObject({
+      from: [{ name: 'Frank', email: 'frank@example.net' }],
+      subject: 'forward',
+      hasAttachment: true,
+      preview: 'see the attached message',
+      textBody: [{ partId: '1', blobId: `${blobId}_1`, type: 'text/plain', charset: 'us-ascii', size: 24 }],
+      attachments: [{ partId: '2', blobId: `${blobId}_2`, type: 'message/rfc822' }],
+      bodyValues: { 1: { value: 'see the attached message', isEncodingProblem: false, isTruncated: false } },
+    })
+    expect(Object.keys(email).sort()).toEqual(
+      [
+        'messageId',
+        'inReplyTo',
+        'references',
+        'sender',
+        'from',
+        'to',
+        'cc',
+        'bcc',
+        'replyTo',
+        'subject',
+        'sentAt',
+        'hasAttachment',
+        'preview',
+        'bodyValues',
+        'textBody',
+        'htmlBody',
+        'attachments',
+      ].sort(),
+    )
+    const [, attached] = await parse({
+      blobIds: [`${blobId}_2`],
+      properties: ['id', 'blobId', 'size', 'subject', 'sentAt', 'messageId', 'textBody', 'bodyValues'],
+      fetchAllBodyValues: true,
+      maxBodyValueBytes: 33,
+    })
+    expect(attached.parsed[`${blobId}_2`]).toEqual({
+      id: null,
+      blobId: `${blobId}_2`,
+      size: new TextEncoder().encode(inner).length,
+      subject: 'Anhänge',
+      sentAt: '2026-09-02T08:00:00+01:00',
+      messageId: ['inner@example.net'],
+      textBody: [
+        {
+          partId: '1',
+          blobId: `${blobId}_2-1`,
+          size: new TextEncoder().encode('Innere Nachricht mit Umlauten: äöü\r\n').length,
+          name: null,
+          type: 'text/plain',
+          charset: 'utf-8',
+          disposition: null,
+          cid: null,
+          language: null,
+          location: null,
+        },
+      ],
+      bodyValues: {
+        1: { value: 'Innere Nachricht mit Umlauten: ä', isEncodingProblem: false, isTruncated: true },
+      },
+    })
+    // The inner part's blob id downloads that part's content.
+    const res = await fetch(`${t.base}/jmap/download/${t.alice.accountId}/${blobId}_2-1/x.txt`, {
+      headers: { authorization: t.alice.authorization },
+    })
+    expect(await res.text()).toBe('Innere Nachricht mit Umlauten: äöü\r\n')
+    expect(t.server.services.store.modseq(aliceId)).toBe(before)
+  })
+
+  test('notFound for blobs the account cannot read, notParsable for non-messages, invalidArguments', async () => {
+    const words = await uploadText(t.alice, 'plain words, no header', 'text/plain')
+    const bobs = await uploadText(t.bob, `${inner}bob`, 'message/rfc822')
+    const [, r] = await parse({ blobIds: [words, bobs, 'Bzzzzzzz'] })
+    expect(r.parsed).toBeNull()
+    expect(r.notParsable).toEqual([words])
+    expect(r.notFound).toEqual([bobs, 'Bzzzzzzz'])
+    const [error, body] = await parse({ blobIds: [words], properties: ['colour'] })
+    expect(error).toBe('error')
+    expect(body.type).toBe('invalidArguments')
+  })
+})

@@ -1,7 +1,6 @@
 // Email/import (rfc8621#section-4.8): messages from blobs the account holds (uploads, attached
 // message/rfc822 parts) stored as emails with the given mailboxIds, keywords and receivedAt.
 import { isStoreError } from '../../lib/errors.ts'
-import { headerSection, splitHeaderFields } from '../../mail/header.ts'
 import { readBlob } from '../blobs/access.ts'
 import { isPlainObject, optionalObject, optionalString } from '../core/args.ts'
 import { mailCapability } from '../core/capabilities.ts'
@@ -10,14 +9,10 @@ import { invalidArguments, MethodError, SetError } from '../core/errors.ts'
 import type { MethodArgs, MethodDefinition } from '../core/registry.ts'
 import { accountIdOf, stateOf } from '../core/standard.ts'
 import { mailboxIdSet } from './email-fields.ts'
+import { looksLikeMessage } from './email-parse.ts'
 import { storeNewEmail } from './email-set.ts'
 
 const importProperties = new Set(['blobId', 'mailboxIds', 'keywords', 'receivedAt'])
-
-/** A message needs at least one header field to be one (rfc5322#section-2.1); else invalidEmail. */
-function isMessage(bytes: Uint8Array): boolean {
-  return splitHeaderFields(Buffer.from(headerSection(bytes)).toString('latin1')).length > 0
-}
 
 async function importOne(ctx: MethodContext, object: unknown, mailboxes: ReadonlySet<number>) {
   if (!isPlainObject(object)) throw SetError.invalidProperties([], 'an EmailImport must be an object')
@@ -28,7 +23,8 @@ async function importOne(ctx: MethodContext, object: unknown, mailboxes: Readonl
   const blobId = resolveCreationRef(ctx, object.blobId) ?? object.blobId
   const content = readBlob(ctx.services, ctx.accountId, blobId)
   if (!content) throw new SetError('blobNotFound', `${object.blobId} is not there`)
-  if (!isMessage(content.bytes)) throw new SetError('invalidEmail', 'the blob is not an RFC 5322 message')
+  if (!looksLikeMessage(content.bytes))
+    throw new SetError('invalidEmail', 'the blob is not an RFC 5322 message')
   return storeNewEmail(ctx, object, content.bytes, mailboxes)
 }
 

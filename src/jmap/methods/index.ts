@@ -8,12 +8,19 @@ import { blobDescriptor, blobMethods } from './blob.ts'
 import { coreMethods } from './core.ts'
 import { emailCopyMethods } from './email-copy.ts'
 import { emailImportMethods } from './email-import.ts'
+import { emailParseMethods } from './email-parse.ts'
 import { emailSetMethods, mailDescriptorForEmailSet } from './email-set.ts'
 
 export function jmapModules(_services: JmapServices) {
   const registry = new MethodRegistry().add(...coreMethods)
   const descriptors = new Map<string, CapabilityDescriptor>([[coreCapability, { server: () => ({}) }]])
-  registry.add(...emailSetMethods, ...emailImportMethods, ...emailCopyMethods, ...blobMethods)
+  registry.add(
+    ...emailSetMethods,
+    ...emailImportMethods,
+    ...emailCopyMethods,
+    ...emailParseMethods,
+    ...blobMethods,
+  )
   descriptors.set(blobCapability, blobDescriptor(_services.limits.maxSizeUpload))
   // The mailbox branch owns the mail descriptor; this one stands in until it is merged.
   if (!descriptors.has(mailCapability)) descriptors.set(mailCapability, mailDescriptorForEmailSet)
