@@ -114,7 +114,10 @@ describe('upload (rfc8620#section-6.1)', () => {
     const res = await upload(t.alice, new Uint8Array(max + 1), 'application/octet-stream')
     expect(res.status).toBe(413)
     expect(res.headers.get('content-type')).toBe('application/problem+json')
-    expect(await res.json()).toMatchObject({ type: 'urn:ietf:params:jmap:error:limit', limit: 'maxSizeUpload' })
+    expect(await res.json()).toMatchObject({
+      type: 'urn:ietf:params:jmap:error:limit',
+      limit: 'maxSizeUpload',
+    })
   })
 })
 
