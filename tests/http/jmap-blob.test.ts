@@ -106,6 +106,37 @@ describe('upload (rfc8620#section-6.1)', () => {
     expect(res.status).toBe(401)
   })
 
+  test('more uploads at once than maxConcurrentUpload: 429 with the limit named', async () => {
+    const session = (await (
+      await fetch(`${t.base}/jmap/session`, { headers: { authorization: t.alice.authorization } })
+    ).json()) as Json
+    const max = session.capabilities['urn:ietf:params:jmap:core'].maxConcurrentUpload as number
+    // Uploads whose bodies stay open until released keep their slots taken.
+    const releases: (() => void)[] = []
+    const pending = Array.from({ length: max }, () => {
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('slow '))
+          releases.push(() => controller.close())
+        },
+      })
+      return fetch(`${t.base}/jmap/upload/${t.alice.accountId}/`, {
+        method: 'POST',
+        headers: { authorization: t.alice.authorization, 'content-type': 'text/plain' },
+        body,
+        duplex: 'half',
+      } as RequestInit)
+    })
+    await Bun.sleep(200)
+    const refused = await upload(t.alice, 'one too many', 'text/plain')
+    expect(refused.status).toBe(429)
+    expect(await refused.json()).toMatchObject({ limit: 'maxConcurrentUpload' })
+    for (const release of releases) release()
+    for (const res of await Promise.all(pending)) expect(res.status).toBe(201)
+    // With the slots free again an upload goes through.
+    expect((await upload(t.alice, 'now it fits', 'text/plain')).status).toBe(201)
+  })
+
   test('larger than maxSizeUpload: 413', async () => {
     const session = (await (
       await fetch(`${t.base}/jmap/session`, { headers: { authorization: t.alice.authorization } })
