@@ -361,11 +361,12 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           service,
           address,
           ...(service === 'https' ? { tls } : {}),
-          // JMAP checks its own limits (maxSizeRequest, maxSizeUpload) to answer in its own terms.
           shutdownGraceSeconds: config.limits.shutdown_grace_seconds,
+          // JMAP checks its own limits (maxSizeRequest, maxSizeUpload) to answer in its own terms:
+          // the margin lets an upload just over maxSizeUpload reach it for a problem-details 413.
           maxRequestBodySize: Math.max(
             config.limits.http_body_limit,
-            defaultLimits.maxSizeUpload,
+            defaultLimits.maxSizeUpload + 64 * 1024,
             1024 * 1024,
           ),
         },

@@ -4,6 +4,7 @@
 import { type Context, Hono } from 'hono'
 import type { Authenticator } from '../directory/sasl/authenticator.ts'
 import type { StreamingBindings } from '../net/web-socket-seam.ts'
+import { createBlobRoutes } from './blobs/routes.ts'
 import { createJmapAuth } from './core/auth.ts'
 import { websocketCapability } from './core/capabilities.ts'
 import type { JmapPrincipal, JmapServices } from './core/context.ts'
@@ -92,6 +93,8 @@ export function createJmapApp(deps: JmapAppDeps) {
       sessionState: sessionFor(c).state,
     })
   }
+
+  app.route('/', createBlobRoutes(deps))
 
   app.get('/session', (c) => c.body(JSON.stringify(sessionFor(c)), 200, jsonHeaders))
 

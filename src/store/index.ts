@@ -14,8 +14,10 @@ import { createChangeLog } from './changes.ts'
 import { createCopyMove } from './copy-move.ts'
 import { createDeliveries, type LocalDelivery } from './deliver.ts'
 import { replaceEmailMailboxes } from './email-mailboxes.ts'
+import { createEmailUpdates, type EmailUpdate } from './email-update.ts'
 import { createIdentities, type IdentityValues } from './identities.ts'
 import { createImportBatches, type ImportProgress } from './import/batch.ts'
+import { createJmapBlobs } from './jmap-blobs.ts'
 import { createJmapReads } from './jmap-reads.ts'
 import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
@@ -77,6 +79,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const submissions = createSubmissions(db)
   const vacation = createVacation(db)
   const mailboxCounts = createMailboxCounts(db)
+  const emailUpdates = createEmailUpdates(db, messages, keywordUpdates)
+  const jmapBlobs = createJmapBlobs(db, blobs)
   let deliveriesSincePrune = 0
 
   /** Runs one operation as a write job with its ChangeSet; provisions the account first. */
@@ -309,6 +313,25 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       operate(accountId, (c) => updateMaildrop({ db, messages, keywordUpdates }, c, mailboxId, update)),
     destroyEmails: (accountId: number, emailIds: number[]) =>
       operate(accountId, (c) => messages.destroy(c, emailIds)),
+    /** JMAP Email/set update: keywords and/or mailboxes of one email, in one transaction. */
+    updateEmail: (accountId: number, emailId: number, update: EmailUpdate) =>
+      operate(accountId, (c) => emailUpdates.update(c, emailId, update)),
+    /** Mailboxes of several emails of an account in one query. */
+    emailMailboxIds: emailUpdates.mailboxIdsOf,
+
+    // --- JMAP blobs (rfc8620#section-6, rfc9404) --------------------------------------------
+    /** Stores uploaded bytes (hashed and compressed before the write) with a reference until `expiresAt`. */
+    uploadBlob: (accountId: number, bytes: Uint8Array, type: string, now: number, expiresAt: number) => {
+      const prepared = prepareBlob(bytes)
+      return writer.write(() => jmapBlobs.upload(accountId, prepared, type, now, expiresAt))
+    },
+    releaseExpiredUploads: (now: number) => writer.write(() => jmapBlobs.releaseExpired(now)),
+    reachableBlobs: jmapBlobs.reachable,
+    uploadType: jmapBlobs.uploadType,
+    blobSizes: jmapBlobs.sizes,
+    blobMeta: jmapBlobs.metaOf,
+    blobUses: jmapBlobs.uses,
+    readBlob: (blobId: number): Uint8Array => blobs.read(blobId),
 
     /** Appends a batch of imported messages and records the import's progress, in one transaction. */
     importBatch: (accountId: number, items: AppendInput[], progress: ImportProgress) =>

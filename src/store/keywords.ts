@@ -41,7 +41,7 @@ const jmapToImap: Record<string, string> = {
 }
 
 const maxKeywordLength = 255
-const maxKeywordsPerEmail = 100
+export const maxKeywordsPerEmail = 100
 
 /** The keyword set of an email: system bits and other names. */
 export interface KeywordSet {

@@ -47,6 +47,7 @@ export type MethodErrorType =
   | 'tooManyChanges'
   | 'fromAccountNotFound'
   | 'fromAccountNotSupportedByMethod'
+  | 'unknownDataType'
 
 export class MethodError extends Error {
   constructor(

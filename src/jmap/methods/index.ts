@@ -1,6 +1,7 @@
 // Every JMAP method module, and what each capability adds to the session resource. A capability
 // is advertised only when its methods are served.
 import {
+  blobCapability,
   coreCapability,
   mailCapability,
   quotaCapability,
@@ -10,10 +11,16 @@ import {
 import type { JmapServices } from '../core/context.ts'
 import { MethodRegistry } from '../core/registry.ts'
 import type { CapabilityDescriptor } from '../core/session.ts'
+import { blobDescriptor, blobMethods } from './blob.ts'
 import { coreMethods } from './core.ts'
+import { emailCopyMethods } from './email-copy.ts'
+import { maxMailboxesPerEmail } from './email-fields.ts'
 import { emailQuerySortOptions } from './email-filter.ts'
 import { emailGetMethods } from './email-get.ts'
+import { emailImportMethods } from './email-import.ts'
+import { emailParseMethods } from './email-parse.ts'
 import { emailQueryMethods } from './email-query.ts'
+import { emailSetMethods } from './email-set.ts'
 import { emailSubmissionMethods } from './email-submission.ts'
 import { identityMethods } from './identity.ts'
 import { mailboxMethods } from './mailbox.ts'
@@ -32,9 +39,17 @@ export function jmapModules(services: JmapServices) {
     ...searchSnippetMethods,
     ...threadMethods,
   )
+  registry.add(
+    ...emailSetMethods,
+    ...emailImportMethods,
+    ...emailCopyMethods,
+    ...emailParseMethods,
+    ...blobMethods,
+  )
   registry.add(...identityMethods, ...emailSubmissionMethods, ...quotaMethods, ...vacationMethods)
   const descriptors = new Map<string, CapabilityDescriptor>([[coreCapability, { server: () => ({}) }]])
   descriptors.set(mailCapability, mailCapabilityDescriptor(services))
+  descriptors.set(blobCapability, blobDescriptor(services.limits.maxSizeUpload))
   // rfc8621#section-1.3.4: an empty object in the session and in the account.
   descriptors.set(vacationCapability, { server: () => ({}), account: () => ({}) })
   // rfc9425#section-2: an empty object in the session and in the account.
@@ -54,7 +69,7 @@ function mailCapabilityDescriptor(services: JmapServices): CapabilityDescriptor 
   return {
     server: () => ({}),
     account: () => ({
-      maxMailboxesPerEmail: null,
+      maxMailboxesPerEmail,
       // The store nests mailboxes without a depth limit (IMAP names have none).
       maxMailboxDepth: null,
       maxSizeMailboxName,
