@@ -79,7 +79,7 @@ describe('the mail capability', () => {
     expect(session.primaryAccounts['urn:ietf:params:jmap:mail']).toBe(t.alice.accountId)
     const account = session.accounts[t.alice.accountId].accountCapabilities['urn:ietf:params:jmap:mail']
     expect(account).toEqual({
-      maxMailboxesPerEmail: null,
+      maxMailboxesPerEmail: 256,
       maxMailboxDepth: null,
       maxSizeMailboxName: 255,
       maxSizeAttachmentsPerEmail: expect.any(Number),
