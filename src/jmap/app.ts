@@ -48,6 +48,7 @@ export function createJmapApp(deps: JmapAppDeps) {
   const known = new Set([...capabilities.keys()])
   const auth = createJmapAuth(deps.authenticator, deps.clock)
   const inFlight = new Map<number, number>()
+  const provisioned = new Set<number>()
   const app = new Hono<JmapEnv>()
 
   app.use('*', async (c, next) => {
@@ -65,6 +66,11 @@ export function createJmapApp(deps: JmapAppDeps) {
       return c.json({ type: 'about:blank', status: 401, detail: 'authentication required' }, 401, {
         'www-authenticate': 'Basic realm="Postern JMAP", charset="UTF-8", Bearer realm="Postern JMAP"',
       })
+    }
+    // An account made by the CLI or the admin gets its mailboxes on first use, as over IMAP.
+    if (!provisioned.has(result.principal.id)) {
+      await deps.store.ensureAccount(result.principal.id)
+      provisioned.add(result.principal.id)
     }
     c.set('principal', result.principal)
     await next()

@@ -24,7 +24,14 @@ export type EmailSortProperty =
 
 /** The collations string sorts support (rfc4790); the JMAP layer advertises these. */
 export const emailSortCollations = ['i;ascii-casemap', 'i;unicode-casemap', 'i;ascii-numeric'] as const
-export type EmailSortCollation = (typeof emailSortCollations)[number]
+/**
+ * A registered collation, or the server's default for a comparator that names none
+ * (rfc8620#section-5.5 leaves it to the server): the Unicode Collation Algorithm's root order,
+ * which is how people expect a list of names and subjects to be ordered.
+ */
+export type EmailSortCollation = (typeof emailSortCollations)[number] | 'server-default'
+
+const rootCollator = new Intl.Collator('und', { usage: 'sort' })
 
 export interface EmailComparator {
   property: EmailSortProperty
@@ -59,6 +66,7 @@ function addressKey(field: 'from' | 'to'): string {
 
 /** rfc4790: the key a string is compared by under each collation, then compared as code units. */
 function collationKey(collation: EmailSortCollation, value: string): string {
+  if (collation === 'server-default') return value
   if (collation === 'i;unicode-casemap') return foldCase(value.normalize('NFKD'))
   if (collation === 'i;ascii-numeric') {
     // rfc4790#section-9.1: the number of the leading digits; a string without any is after all numbers
@@ -263,7 +271,8 @@ export function createAccountQuery(db: Db) {
         const y = b.keys[i] ?? null
         let d = 0
         if (x === null || y === null) d = x === y ? 0 : x === null ? -1 : 1
-        else if (typeof x === 'string' && typeof y === 'string') d = compareStrings(x, y)
+        else if (typeof x === 'string' && typeof y === 'string')
+          d = c.collation === 'server-default' ? rootCollator.compare(x, y) : compareStrings(x, y)
         else d = (x as number) - (y as number)
         if (d !== 0) return c.isAscending ? d : -d
       }

@@ -361,3 +361,32 @@ describe('Blob/upload, Blob/get, Blob/lookup (rfc9404)', () => {
     expect(responses[0]?.[1]).toMatchObject({ type: 'unknownMethod' })
   })
 })
+
+describe('Blob/copy (rfc8620#section-6.3)', () => {
+  test('the same account on both sides is invalidArguments; another account is fromAccountNotFound', async () => {
+    const blobId = ((await (await upload(t.alice, 'copy me', 'text/plain')).json()) as Json).blobId
+    const responses = await api(
+      t,
+      t.alice,
+      [
+        [
+          'Blob/copy',
+          { accountId: t.alice.accountId, fromAccountId: t.alice.accountId, blobIds: [blobId] },
+          'same',
+        ],
+        [
+          'Blob/copy',
+          { accountId: t.alice.accountId, fromAccountId: t.bob.accountId, blobIds: [blobId] },
+          'other',
+        ],
+        ['Blob/copy', { accountId: t.alice.accountId, fromAccountId: t.bob.accountId }, 'noIds'],
+      ],
+      ['urn:ietf:params:jmap:core'],
+    )
+    expect(responses.map((r) => [r[0], (r[1] as Json).type, r[2]])).toEqual([
+      ['error', 'invalidArguments', 'same'],
+      ['error', 'fromAccountNotFound', 'other'],
+      ['error', 'invalidArguments', 'noIds'],
+    ])
+  })
+})

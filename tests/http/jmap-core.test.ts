@@ -46,6 +46,27 @@ describe('discovery and session', () => {
     expect(wrong.headers.get('www-authenticate')).toContain('Bearer')
   })
 
+  test('an account made without any mail state gets its mailboxes on its first request', async () => {
+    await t.server.services.directory.accounts.add({
+      email: 'carol@example.test',
+      password: 'carol-password',
+    })
+    const carol = {
+      ...t.alice,
+      email: 'carol@example.test',
+      authorization: basic('carol@example.test', 'carol-password'),
+    }
+    const session = (await (
+      await fetch(`${t.base}/jmap/session`, { headers: { authorization: carol.authorization } })
+    ).json()) as Json
+    const accountId = session.primaryAccounts['urn:ietf:params:jmap:mail']
+    const responses = await api(t, { ...carol, accountId }, [
+      ['Mailbox/get', { accountId, properties: ['role'] }, 'm'],
+    ])
+    const roles = (responses[0] as Json)[1].list.map((m: { role: string | null }) => m.role)
+    expect(roles).toContain('inbox')
+  })
+
   test('the session names the account, the capabilities with limits, and absolute URL templates', async () => {
     const res = await fetch(`${t.base}/jmap/session`, { headers: { authorization: t.alice.authorization } })
     expect(res.status).toBe(200)

@@ -249,8 +249,13 @@ describe('Email/query', () => {
       ['m4', 'm3', 'm2', 'm1'].sort((a, b) => (size[b] ?? 0) - (size[a] ?? 0)),
     ],
     ['subject (base subject), ties by id', [{ property: 'subject' }], ['m4', 'm1', 'm2', 'm3']],
-    // default collation i;unicode-casemap: É sorts as E
+    // the server's default (the Unicode Collation Algorithm's root order) and i;unicode-casemap: É sorts as E
     ['from', [{ property: 'from' }], ['m2', 'm1', 'm3', 'm4']],
+    [
+      'from, i;unicode-casemap',
+      [{ property: 'from', collation: 'i;unicode-casemap' }],
+      ['m2', 'm1', 'm3', 'm4'],
+    ],
     ['from, i;ascii-casemap', [{ property: 'from', collation: 'i;ascii-casemap' }], ['m2', 'm1', 'm4', 'm3']],
     // i;ascii-numeric: no subject starts with a digit, so all compare equal and ties go by id
     [

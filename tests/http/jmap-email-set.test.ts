@@ -404,7 +404,7 @@ describe('Email/import (rfc8621#section-4.8)', () => {
     expect(rawOf(inner.created.i.id)).toBe(message)
   })
 
-  test('SetErrors: blobNotFound, invalidEmail, invalidProperties; ifInState', async () => {
+  test('SetErrors: invalidProperties (also for a blob not found, rfc8621#section-4.8), invalidEmail; ifInState', async () => {
     // Bytes only bob holds: the same bytes as alice's would be the same (content-addressed) blob.
     const bobBlob = await uploadText(t.bob, message.replace('imported', 'bob only'), 'message/rfc822')
     const notMail = await uploadText(t.alice, 'just some words without a header', 'text/plain')
@@ -422,8 +422,8 @@ describe('Email/import (rfc8621#section-4.8)', () => {
     expect(
       Object.fromEntries(Object.entries(r.notCreated as Record<string, Json>).map(([k, v]) => [k, v.type])),
     ).toEqual({
-      bobs: 'blobNotFound',
-      missing: 'blobNotFound',
+      bobs: 'invalidProperties',
+      missing: 'invalidProperties',
       notMail: 'invalidEmail',
       noBoxes: 'invalidProperties',
       extra: 'invalidProperties',

@@ -356,7 +356,6 @@ describe('Mailbox/set', () => {
       slash: ['name'],
       control: ['name'],
       long: ['name'],
-      dup: ['name'],
       inbox: ['name'],
       badParent: ['parentId'],
       wrongKind: ['parentId'],
@@ -372,6 +371,8 @@ describe('Mailbox/set', () => {
       expect(res.notCreated[key]?.type).toBe('invalidProperties')
       if (properties) expect(res.notCreated[key].properties).toEqual(properties)
     }
+    // A sibling of the same name is a duplicate: alreadyExists with the existing mailbox's id.
+    expect(res.notCreated.dup).toMatchObject({ type: 'alreadyExists', existingId: existing })
     // The same name under another parent is fine; 127 two-octet characters fit in 255 octets.
     expect(await create(who, { name: 'Twice', parentId: existing })).toMatch(/^M/)
     expect(await create(who, { name: 'é'.repeat(127) })).toMatch(/^M/)
@@ -420,7 +421,8 @@ describe('Mailbox/set', () => {
     expect(bad.updated).toBe(null)
     expect(bad.notUpdated[a]).toMatchObject({ type: 'invalidProperties', properties: ['parentId'] })
     expect(bad.notUpdated[b]).toMatchObject({ type: 'invalidProperties', properties: ['parentId'] })
-    expect(bad.notUpdated[c]).toMatchObject({ type: 'invalidProperties', properties: ['name'] })
+    // Renamed onto a sibling's name: a duplicate.
+    expect(bad.notUpdated[c]).toMatchObject({ type: 'alreadyExists', existingId: a })
     expect(bad.notUpdated[sent.id]).toMatchObject({ type: 'invalidProperties', properties: ['role'] })
     expect(bad.notUpdated[inbox.id].type).toBe('forbidden')
     expect(bad.notUpdated.Mzzzzzz.type).toBe('notFound')

@@ -305,13 +305,17 @@ export function readEmailSort(sort: unknown, collations: readonly string[]): Rea
   let isImmutable = true
   const comparators = sort.map((c): EmailComparator => {
     if (!isPlainObject(c)) throw invalidArguments('a Comparator must be an object')
-    const { property, isAscending = true, collation = 'i;unicode-casemap', keyword } = c
+    const { property, isAscending = true, collation: named, keyword } = c
+    const collation = named === undefined ? 'server-default' : named
     if (typeof property !== 'string') throw invalidArguments('Comparator property must be a string')
     if (typeof isAscending !== 'boolean') throw invalidArguments('Comparator isAscending must be a boolean')
     if (typeof collation !== 'string') throw invalidArguments('Comparator collation must be a string')
     if (!emailQuerySortOptions.includes(property as EmailSortProperty))
       throw new MethodError('unsupportedSort', `cannot sort by ${property}`)
-    if (!collations.includes(collation) || !(emailSortCollations as readonly string[]).includes(collation))
+    if (
+      named !== undefined &&
+      (!collations.includes(collation) || !(emailSortCollations as readonly string[]).includes(collation))
+    )
       throw new MethodError('unsupportedSort', `unsupported collation ${collation}`)
     const p = property as EmailSortProperty
     if (!immutableSortProperties.has(p)) isImmutable = false

@@ -22,7 +22,8 @@ async function importOne(ctx: MethodContext, object: unknown, mailboxes: Readonl
   if (typeof object.blobId !== 'string') throw SetError.invalidProperties(['blobId'], 'blobId is required')
   const blobId = resolveCreationRef(ctx, object.blobId) ?? object.blobId
   const content = readBlob(ctx.services, ctx.accountId, blobId)
-  if (!content) throw new SetError('blobNotFound', `${object.blobId} is not there`)
+  // rfc8621#section-4.8: a blobId not found is an invalid property here, not blobNotFound.
+  if (!content) throw SetError.invalidProperties(['blobId'], `${object.blobId} is not there`)
   if (!looksLikeMessage(content.bytes))
     throw new SetError('invalidEmail', 'the blob is not an RFC 5322 message')
   return storeNewEmail(ctx, object, content.bytes, mailboxes)

@@ -12,6 +12,7 @@ import type { JmapServices } from '../core/context.ts'
 import { MethodRegistry } from '../core/registry.ts'
 import type { CapabilityDescriptor } from '../core/session.ts'
 import { blobDescriptor, blobMethods } from './blob.ts'
+import { blobCopyMethods } from './blob-copy.ts'
 import { coreMethods } from './core.ts'
 import { emailCopyMethods } from './email-copy.ts'
 import { maxMailboxesPerEmail } from './email-fields.ts'
@@ -31,7 +32,7 @@ import { threadMethods } from './thread.ts'
 import { vacationMethods } from './vacation.ts'
 
 export function jmapModules(services: JmapServices) {
-  const registry = new MethodRegistry().add(...coreMethods)
+  const registry = new MethodRegistry().add(...coreMethods, ...blobCopyMethods)
   registry.add(
     ...mailboxMethods,
     ...emailGetMethods,

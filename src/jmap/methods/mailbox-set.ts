@@ -2,6 +2,7 @@
 // sortOrder, subscription) and destroy, with onDestroyRemoveEmails. The store does the work
 // that IMAP CREATE/RENAME/DELETE share; this module checks the JMAP rules and names the SetError.
 import { type MailboxRow, mailboxRoles } from '../../store/mailboxes.ts'
+import { formatObjectId } from '../../store/object-ids.ts'
 import { isCreationRef, optionalBoolean, optionalIds, optionalObject } from '../core/args.ts'
 import { type MethodContext, resolveCreationRef } from '../core/context.ts'
 import { SetError } from '../core/errors.ts'
@@ -102,8 +103,14 @@ function checkPlacement(
       r.parentId === wanted.parentId &&
       (r.name === wanted.name || (isInboxName && r.role === 'inbox')),
   )
+  // A second sibling of the same name is a duplicate (alreadyExists, rfc8620#section-5.3, with the
+  // existing mailbox's id); the name INBOX elsewhere than the inbox is just not allowed.
+  if (sibling && sibling.role !== 'inbox')
+    throw new SetError('alreadyExists', 'a sibling mailbox has this name', {
+      existingId: formatObjectId('mailbox', sibling.id),
+    })
   if (sibling || (isInboxName && self?.role !== 'inbox'))
-    throw SetError.invalidProperties(['name'], 'a sibling mailbox has this name')
+    throw SetError.invalidProperties(['name'], 'only the inbox may be called INBOX at the top')
 }
 
 /** Orders destroys children first, so a parent and its children can go in one call. */
