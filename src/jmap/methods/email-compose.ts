@@ -13,6 +13,7 @@ import { readBlob } from '../blobs/access.ts'
 import { isPlainObject } from '../core/args.ts'
 import type { MethodContext } from '../core/context.ts'
 import { SetError } from '../core/errors.ts'
+import { structuredPartProperties } from './email-body-parts.ts'
 import {
   convenienceHeaders,
   type HeaderProperty,
@@ -22,19 +23,6 @@ import {
 
 const bodyProperties = new Set(['bodyStructure', 'textBody', 'htmlBody', 'attachments', 'bodyValues'])
 const otherProperties = new Set(['mailboxIds', 'keywords', 'receivedAt'])
-const partProperties = new Set([
-  'partId',
-  'blobId',
-  'size',
-  'name',
-  'type',
-  'charset',
-  'disposition',
-  'cid',
-  'language',
-  'location',
-  'subParts',
-])
 // The structured part properties and the fields they write: a header:* property may not write them too.
 const structuredFields: Record<string, string[]> = {
   'content-type': ['type', 'charset', 'name'],
@@ -93,7 +81,7 @@ function partEntity(
 ): MimeEntity {
   if (!isPlainObject(value)) throw SetError.invalidProperties([where], 'a body part must be an object')
   for (const key of Object.keys(value))
-    if (!partProperties.has(key) && !parseHeaderProperty(key))
+    if (!structuredPartProperties.has(key) && !parseHeaderProperty(key))
       throw SetError.invalidProperties([where], `${key} cannot be set on a body part`)
   const names = new Map(reserved)
   const headers = headerFields(value, names, where)
