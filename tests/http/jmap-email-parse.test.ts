@@ -10,6 +10,7 @@ import {
   type JmapTestAccount,
   type JmapTestServer,
   type Json,
+  jmapUsing,
   resultOf,
   startJmapServer,
 } from '../helpers/jmap.ts'
@@ -355,6 +356,47 @@ describe('Email/parse (rfc8621#section-4.9)', () => {
     })
     expect(new TextDecoder().decode((await download(`${blobId}_4-1`)).bytes)).toBe('inner text')
     expect(new TextDecoder().decode((await download(`${blobId}_4-2`)).bytes)).toBe('note')
+  })
+
+  test('a message in a leaf of another type (a base64 .eml) parses, and its part blob ids download', async () => {
+    const eml = [
+      'Content-Type: application/octet-stream; name="fwd.eml"',
+      'Content-Transfer-Encoding: base64',
+      '',
+      Buffer.from(inner).toString('base64'),
+    ].join('\r\n')
+    const wrapper = `From: a@example.net\r\nContent-Type: multipart/mixed; boundary=w\r\n\r\n--w\r\n${eml}\r\n--w--\r\n`
+    const wrapperId = await upload(t.alice, wrapper, 'message/rfc822')
+    const partBlob = `${wrapperId}_1`
+    const [, r] = await parse({
+      blobIds: [partBlob],
+      properties: ['subject', 'textBody', 'attachments'],
+      bodyProperties: ['partId', 'blobId', 'size'],
+    })
+    const email = r.parsed[partBlob]
+    expect(email.subject).toBe('inner')
+    expect(email.textBody).toEqual([{ partId: '1', blobId: `${wrapperId}_1-1`, size: 10 }])
+    expect(email.attachments).toEqual([{ partId: '2', blobId: `${wrapperId}_1-2`, size: 4 }])
+    expect(new TextDecoder().decode((await download(`${wrapperId}_1-1`)).bytes)).toBe('inner text')
+    expect(new TextDecoder().decode((await download(`${wrapperId}_1-2`)).bytes)).toBe('note')
+    // below a leaf that is no message there is nothing
+    expect((await download(`${wrapperId}_1-3`)).status).toBe(404)
+    expect((await download(`${blobId}_3-1`)).status).toBe(404)
+    const blobCall = await api(
+      t,
+      t.alice,
+      [
+        [
+          'Blob/get',
+          { accountId: t.alice.accountId, ids: [`${wrapperId}_1-2`, `${blobId}_3-1`], properties: ['size'] },
+          'b',
+        ],
+      ],
+      [...jmapUsing, 'urn:ietf:params:jmap:blob'],
+    )
+    const blobs = resultOf(blobCall, 'b', 'Blob/get')
+    expect(blobs.list).toEqual([{ id: `${wrapperId}_1-2`, size: 4 }])
+    expect(blobs.notFound).toEqual([`${blobId}_3-1`])
   })
 
   test('the same properties as Email/get of the message once imported', async () => {

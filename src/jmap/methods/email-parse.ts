@@ -2,8 +2,7 @@
 // as Email objects without storing them. Each blob is parsed once (mail/parse.ts) and its
 // properties built by the same code as Email/get's (email-properties.ts).
 
-import { headerSection, splitHeaderFields } from '../../mail/header.ts'
-import { parseMessage } from '../../mail/index.ts'
+import { looksLikeMessage, parseMessage } from '../../mail/index.ts'
 import { readBlob } from '../blobs/access.ts'
 import { optionalIds } from '../core/args.ts'
 import { parseBlobId } from '../core/blob-ids.ts'
@@ -21,11 +20,6 @@ import {
 
 /** rfc8621#section-4.9: metadata a blob does not have (threadId: we do not predict threads). */
 const nullMetadata = ['id', 'threadId', 'mailboxIds', 'keywords', 'receivedAt']
-
-/** A message needs at least one header field to be one (rfc5322#section-2.1). */
-export function looksLikeMessage(bytes: Uint8Array): boolean {
-  return splitHeaderFields(Buffer.from(headerSection(bytes)).toString('latin1')).length > 0
-}
 
 function parseOne(
   ctx: MethodContext,
