@@ -38,7 +38,7 @@ export const convenienceHeaderProperties = [
 ] as const
 export const partListProperties = ['bodyStructure', 'textBody', 'htmlBody', 'attachments'] as const
 
-/** Metadata of a stored email (rfc8621#section-4.1.1): not in the message, null for Email/parse. */
+/** rfc8621#section-4.1.1 Metadata: Email/parse has the blobId and size, and null for the rest. */
 export const metadataProperties = ['id', 'blobId', 'threadId', 'mailboxIds', 'keywords', 'size', 'receivedAt']
 
 export const emailProperties = new Set<string>([
