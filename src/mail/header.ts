@@ -58,6 +58,11 @@ export function headerSection(raw: Uint8Array): Uint8Array {
   return raw.subarray(0, findHeaderEnd(asBuffer(raw), 0).fieldsEnd)
 }
 
+/** A message needs at least one header field to be one (rfc5322#section-2.1). */
+export function looksLikeMessage(raw: Uint8Array): boolean {
+  return splitHeaderFields(asBuffer(headerSection(raw)).toString('latin1')).length > 0
+}
+
 function isBlank(c: number): boolean {
   return c === 0x20 || c === 0x09
 }

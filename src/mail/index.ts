@@ -2,7 +2,7 @@
 // rfc2183, rfc2231, rfc3501/rfc9051 ENVELOPE and BODYSTRUCTURE, rfc8621 Email, rfc5256 base subject).
 export { normalizeCrlf } from './bytes.ts'
 export { decodePartBody, decodePartText, decodeTransfer } from './decode.ts'
-export { extractHeaderFields, type HeaderField, splitHeaderFields } from './header.ts'
+export { extractHeaderFields, type HeaderField, looksLikeMessage, splitHeaderFields } from './header.ts'
 export {
   type FormatOptions,
   formatImapValue,

@@ -8,6 +8,7 @@ import {
   headerPropertyValue,
   parseHeaderProperty,
   rawHeaderFields,
+  tryParseHeaderProperty,
 } from '../../src/jmap/methods/email-header-forms.ts'
 import { decodeTransfer } from '../../src/mail/decode.ts'
 import { normalizeCrlf, parseMessage } from '../../src/mail/index.ts'
@@ -18,18 +19,24 @@ describe('header properties', () => {
   test('names, forms and :all parse; the key is lower-case', () => {
     expect(parseHeaderProperty('header:X-A')).toEqual({
       property: 'header:X-A',
+      name: 'X-A',
       key: 'x-a',
       form: 'Raw',
       all: false,
     })
     expect(parseHeaderProperty('header:From:asGroupedAddresses:all')).toEqual({
       property: 'header:From:asGroupedAddresses:all',
+      name: 'From',
       key: 'from',
       form: 'GroupedAddresses',
       all: true,
     })
     expect(parseHeaderProperty('header:Subject:asRaw')?.form).toBe('Raw')
     expect(parseHeaderProperty('subject')).toBeUndefined()
+    // Email/set create reads the same syntax without throwing: an invalid one is no header property
+    expect(tryParseHeaderProperty('header:From:asDate')).toBeUndefined()
+    expect(tryParseHeaderProperty('header:From:asAddresses')?.name).toBe('From')
+    expect(() => parseHeaderProperty('header:From:asDate')).toThrow()
   })
 
   test.each([

@@ -1,7 +1,9 @@
 // Which blobs an account may read and what their bytes are (rfc8620#section-6): whole stored
 // blobs (messages, uploads) and MIME parts of a message blob ("B<blob>_<part>", the part's
 // decoded content). A blob the account cannot reach reads exactly like one that does not exist.
-import { decodePartBody, findPart, type MimePart, parseMessage } from '../../mail/index.ts'
+// A part id may also go below a leaf part that Email/parse reads as a message (rfc8621#section-4.9:
+// message/global, or any leaf whose content has a header): its parts are numbered on from the leaf's.
+import { decodePartBody, findPart, looksLikeMessage, type MimePart, parseMessage } from '../../mail/index.ts'
 import { unpackPart } from '../../store/facts.ts'
 import { type BlobRef, parseBlobId } from '../core/blob-ids.ts'
 import type { JmapServices } from '../core/context.ts'
@@ -47,10 +49,45 @@ function rootPart(services: JmapServices, accountId: number, blob: number, bytes
   return parseMessage(bytes ?? services.store.readBlob(blob)).parts
 }
 
+/** A leaf part, and the decoded content of the leaf it lies in when not in the blob's own bytes. */
+interface ResolvedPart {
+  part: MimePart
+  within: Uint8Array | null
+}
+
+/**
+ * The leaf part `section` names below `root` (offsets into `bytes`, read only when needed). When
+ * the tree has no such part, the longest prefix naming a leaf is parsed as a message and the rest
+ * looked up in it.
+ */
+function resolvePart(
+  root: MimePart,
+  bytes: () => Uint8Array,
+  section: string,
+  within: Uint8Array | null = null,
+): ResolvedPart | undefined {
+  const direct = findPart(root, section)
+  if (direct) return direct.type === 'multipart' ? undefined : { part: direct, within }
+  const numbers = section.split('.')
+  for (let i = numbers.length - 1; i >= 1; i--) {
+    const leaf = findPart(root, numbers.slice(0, i).join('.'))
+    if (!leaf) continue
+    if (leaf.type === 'multipart') return undefined
+    const content = decodePartBody(bytes(), leaf)
+    // only a leaf Email/parse would read (else it is notParsable and has no parts)
+    if (!looksLikeMessage(content)) return undefined
+    return resolvePart(parseMessage(content).parts, () => content, numbers.slice(i).join('.'), content)
+  }
+  return undefined
+}
+
 function partOf(services: JmapServices, accountId: number, ref: BlobRef, bytes?: Uint8Array) {
   if (ref.part === null) return undefined
-  const part = findPart(rootPart(services, accountId, ref.blob, bytes), ref.part)
-  return part && part.type !== 'multipart' ? part : undefined
+  const read = () => {
+    bytes ??= services.store.readBlob(ref.blob)
+    return bytes
+  }
+  return resolvePart(rootPart(services, accountId, ref.blob, bytes), read, ref.part)
 }
 
 /** The content of a blob the account may read, or undefined (not found or not reachable). */
@@ -62,7 +99,12 @@ export function readBlob(services: JmapServices, accountId: number, blobId: stri
   const bytes = services.store.readBlob(ref.blob)
   if (ref.part === null)
     return { bytes, type: services.store.uploadType(accountId, ref.blob, now) ?? null, name: null }
-  const part = partOf(services, accountId, ref, bytes)
-  if (!part) return undefined
-  return { bytes: decodePartBody(bytes, part), type: `${part.type}/${part.subtype}`, name: part.name }
+  const resolved = partOf(services, accountId, ref, bytes)
+  if (!resolved) return undefined
+  const { part } = resolved
+  return {
+    bytes: decodePartBody(resolved.within ?? bytes, part),
+    type: `${part.type}/${part.subtype}`,
+    name: part.name,
+  }
 }

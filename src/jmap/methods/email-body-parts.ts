@@ -15,21 +15,6 @@ import {
   rawHeaderFields,
 } from './email-header-forms.ts'
 
-const partProperties = new Set([
-  'partId',
-  'blobId',
-  'size',
-  'headers',
-  'name',
-  'type',
-  'charset',
-  'disposition',
-  'cid',
-  'language',
-  'location',
-  'subParts',
-])
-
 /** rfc8621#section-4.2 bodyProperties default. */
 export const defaultBodyProperties = [
   'partId',
@@ -43,6 +28,10 @@ export const defaultBodyProperties = [
   'language',
   'location',
 ]
+
+/** The EmailBodyPart properties but headers: those Email/set create may give (rfc8621#section-4.6). */
+export const structuredPartProperties: ReadonlySet<string> = new Set([...defaultBodyProperties, 'subParts'])
+const partProperties = new Set([...structuredPartProperties, 'headers'])
 
 export interface BodyProperties {
   /** Plain properties, in the order asked. */
@@ -71,8 +60,13 @@ export function bodyPropertiesNeedRaw(props: BodyProperties): boolean {
 
 /** What parts of one email are built from. */
 export interface PartSource {
-  /** The email's blob row id. */
+  /** The blob row id the message is in. */
   blob: number
+  /**
+   * The message's part id within that blob: null for a whole blob, else the message/rfc822 part
+   * that Email/parse read, so that part blob ids are ones the download endpoint serves.
+   */
+  section: string | null
   /** Decoded size of each leaf part by part id. */
   sizes: Record<string, number>
   /** The message bytes, when the properties need them. */
@@ -120,7 +114,10 @@ export function bodyPart(
         out.partId = partId
         break
       case 'blobId':
-        out.blobId = partId === null ? null : formatBlobId(source.blob, partId)
+        out.blobId =
+          partId === null
+            ? null
+            : formatBlobId(source.blob, source.section === null ? partId : `${source.section}.${partId}`)
         break
       case 'size':
         // a multipart has no transfer encoding of its own: its size is that of its body

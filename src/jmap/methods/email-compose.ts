@@ -13,28 +13,12 @@ import { readBlob } from '../blobs/access.ts'
 import { isPlainObject } from '../core/args.ts'
 import type { MethodContext } from '../core/context.ts'
 import { SetError } from '../core/errors.ts'
-import {
-  convenienceHeaders,
-  type HeaderProperty,
-  headerLines,
-  parseHeaderProperty,
-} from './email-header-write.ts'
+import { structuredPartProperties } from './email-body-parts.ts'
+import { tryParseHeaderProperty } from './email-header-forms.ts'
+import { convenienceHeaders, type HeaderProperty, headerLines } from './email-header-write.ts'
 
 const bodyProperties = new Set(['bodyStructure', 'textBody', 'htmlBody', 'attachments', 'bodyValues'])
 const otherProperties = new Set(['mailboxIds', 'keywords', 'receivedAt'])
-const partProperties = new Set([
-  'partId',
-  'blobId',
-  'size',
-  'name',
-  'type',
-  'charset',
-  'disposition',
-  'cid',
-  'language',
-  'location',
-  'subParts',
-])
 // The structured part properties and the fields they write: a header:* property may not write them too.
 const structuredFields: Record<string, string[]> = {
   'content-type': ['type', 'charset', 'name'],
@@ -60,7 +44,7 @@ function headerFields(
 ): HeaderLine[] {
   const lines: HeaderLine[] = []
   for (const [key, value] of Object.entries(object)) {
-    const property = extra[key] ?? parseHeaderProperty(key)
+    const property = extra[key] ?? tryParseHeaderProperty(key)
     if (!property) continue
     const field = property.name.toLowerCase()
     const previous = names.get(field)
@@ -93,7 +77,7 @@ function partEntity(
 ): MimeEntity {
   if (!isPlainObject(value)) throw SetError.invalidProperties([where], 'a body part must be an object')
   for (const key of Object.keys(value))
-    if (!partProperties.has(key) && !parseHeaderProperty(key))
+    if (!structuredPartProperties.has(key) && !tryParseHeaderProperty(key))
       throw SetError.invalidProperties([where], `${key} cannot be set on a body part`)
   const names = new Map(reserved)
   const headers = headerFields(value, names, where)
@@ -213,7 +197,7 @@ export function composeMessage(ctx: MethodContext, object: Record<string, unknow
       !otherProperties.has(key) &&
       !bodyProperties.has(key) &&
       !(key in convenienceHeaders) &&
-      !parseHeaderProperty(key)
+      !tryParseHeaderProperty(key)
     )
       throw SetError.invalidProperties([key], `${key} cannot be set on create`)
   const names = new Map<string, string>()

@@ -36,15 +36,10 @@ const keywordSortProperties = new Set<EmailSortProperty>([
   'someInThreadHaveKeyword',
 ])
 
-/** Properties whose value never changes once an email exists (upToId may then be honoured). */
-const immutableSortProperties = new Set<EmailSortProperty>([
-  'receivedAt',
-  'sentAt',
-  'size',
-  'from',
-  'to',
-  'subject',
-])
+/** Properties whose value never changes once an email exists (upToId may then be honoured): all but keywords. */
+const immutableSortProperties = new Set<EmailSortProperty>(
+  emailQuerySortOptions.filter((p) => !keywordSortProperties.has(p)),
+)
 
 /** The text a filter looks for, by where SearchSnippet/get highlights it. */
 export interface FilterTerms {

@@ -11,6 +11,8 @@ export type HeaderForm = 'Raw' | 'Text' | 'Addresses' | 'GroupedAddresses' | 'Me
 export interface HeaderProperty {
   /** The property name exactly as requested: the key in the response. */
   property: string
+  /** The field name as the client spelled it. */
+  name: string
   /** The field name, lower-case (field names are case-insensitive). */
   key: string
   form: HeaderForm
@@ -60,20 +62,20 @@ definedFields.delete('list-id')
 const fieldName = /^[\x21-\x39\x3b-\x7e]+$/
 
 /**
- * Parses a "header:…" property; undefined for any other property. Throws invalidArguments for a
- * malformed one or a form the field may not be asked for (rfc8621#section-4.1.3).
+ * Reads a "header:…" property (rfc8621#section-4.1.3): undefined for any other property, the
+ * reason as a string for a malformed one or a form the field may not take.
  */
-export function parseHeaderProperty(property: string): HeaderProperty | undefined {
+function readHeaderProperty(property: string): HeaderProperty | string | undefined {
   if (!property.startsWith('header:')) return undefined
   const parts = property.split(':')
   const name = parts[1] ?? ''
-  if (!fieldName.test(name)) throw invalidArguments(`${property}: bad header field name`)
+  if (!fieldName.test(name)) return 'bad header field name'
   let form: HeaderForm = 'Raw'
   let all = false
   let i = 2
   const formPart = parts[i]
   if (formPart?.startsWith('as')) {
-    if (!forms.has(formPart.slice(2))) throw invalidArguments(`${property}: unknown header form`)
+    if (!forms.has(formPart.slice(2))) return 'unknown header form'
     form = formPart.slice(2) as HeaderForm
     i++
   }
@@ -81,11 +83,27 @@ export function parseHeaderProperty(property: string): HeaderProperty | undefine
     all = true
     i++
   }
-  if (i !== parts.length) throw invalidArguments(`${property}: unknown header property`)
+  if (i !== parts.length) return 'unknown header property'
   const key = name.toLowerCase()
   if (form !== 'Raw' && definedFields.has(key) && !allowedFor[form].has(key))
-    throw invalidArguments(`${property}: the ${form} form is not allowed for ${name}`)
-  return { property, key, form, all }
+    return `the ${form} form is not allowed for ${name}`
+  return { property, name, key, form, all }
+}
+
+/**
+ * Parses a "header:…" property; undefined for any other property. Throws invalidArguments for a
+ * malformed one or a form the field may not be asked for (rfc8621#section-4.1.3).
+ */
+export function parseHeaderProperty(property: string): HeaderProperty | undefined {
+  const read = readHeaderProperty(property)
+  if (typeof read === 'string') throw invalidArguments(`${property}: ${read}`)
+  return read
+}
+
+/** A valid "header:…" property, or undefined for any other property, valid or not (Email/set). */
+export function tryParseHeaderProperty(property: string): HeaderProperty | undefined {
+  const read = readHeaderProperty(property)
+  return typeof read === 'string' ? undefined : read
 }
 
 function isBlank(c: number): boolean {

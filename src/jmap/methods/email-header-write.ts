@@ -8,54 +8,10 @@ import {
   formatDateWithOffset,
   type HeaderLine,
 } from '../../mail/mime-build.ts'
+import type { HeaderForm, HeaderProperty as ReadHeaderProperty } from './email-header-forms.ts'
 
-export type HeaderForm = 'Raw' | 'Text' | 'Addresses' | 'GroupedAddresses' | 'MessageIds' | 'Date' | 'URLs'
-
-/** A header property named by a client: the field, its form and whether it carries every instance. */
-export interface HeaderProperty {
-  /** The field name as the client spelled it. */
-  name: string
-  form: HeaderForm
-  all: boolean
-}
-
-// rfc8621#section-4.1.2.1-7: the fields each parsed form may be used with, beyond fields that
-// neither rfc5322 nor rfc2369 defines (those take any form).
-const formFields: Record<Exclude<HeaderForm, 'Raw'>, string[]> = {
-  Text: ['subject', 'comments', 'keywords', 'list-id'],
-  Addresses: [
-    'from',
-    'sender',
-    'reply-to',
-    'to',
-    'cc',
-    'bcc',
-    'resent-from',
-    'resent-sender',
-    'resent-reply-to',
-    'resent-to',
-    'resent-cc',
-    'resent-bcc',
-  ],
-  GroupedAddresses: [
-    'from',
-    'sender',
-    'reply-to',
-    'to',
-    'cc',
-    'bcc',
-    'resent-from',
-    'resent-sender',
-    'resent-reply-to',
-    'resent-to',
-    'resent-cc',
-    'resent-bcc',
-  ],
-  MessageIds: ['message-id', 'in-reply-to', 'references', 'resent-message-id'],
-  Date: ['date', 'resent-date'],
-  URLs: ['list-help', 'list-unsubscribe', 'list-subscribe', 'list-post', 'list-owner', 'list-archive'],
-}
-const knownFields = new Set([...Object.values(formFields).flat(), 'return-path', 'received'])
+/** A header property to write: the field as the client spelled it, its form and whether it carries every instance. */
+export type HeaderProperty = Pick<ReadHeaderProperty, 'name' | 'form' | 'all'>
 
 /** The convenience properties and the header property each stands for (rfc8621#section-4.1.3). */
 export const convenienceHeaders: Record<string, HeaderProperty> = {
@@ -70,31 +26,6 @@ export const convenienceHeaders: Record<string, HeaderProperty> = {
   replyTo: { name: 'Reply-To', form: 'Addresses', all: false },
   subject: { name: 'Subject', form: 'Text', all: false },
   sentAt: { name: 'Date', form: 'Date', all: false },
-}
-
-const fieldName = /^[\x21-\x39\x3b-\x7e]+$/ // rfc5322#section-3.6.8 ftext
-
-/** Parses "header:{name}[:as{Form}][:all]"; undefined when it is not a valid header property. */
-export function parseHeaderProperty(property: string): HeaderProperty | undefined {
-  if (!property.startsWith('header:')) return undefined
-  const pieces = property.slice(7).split(':')
-  const name = pieces.shift() ?? ''
-  if (!fieldName.test(name)) return undefined
-  let form: HeaderForm = 'Raw'
-  let all = false
-  if (pieces[0]?.startsWith('as')) form = pieces.shift()?.slice(2) as HeaderForm
-  if (pieces[0] === 'all') {
-    all = true
-    pieces.shift()
-  }
-  if (
-    pieces.length > 0 ||
-    !['Raw', 'Text', 'Addresses', 'GroupedAddresses', 'MessageIds', 'Date', 'URLs'].includes(form)
-  )
-    return undefined
-  const lower = name.toLowerCase()
-  if (form !== 'Raw' && knownFields.has(lower) && !formFields[form].includes(lower)) return undefined
-  return { name, form, all }
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string'

@@ -1,6 +1,7 @@
 // Email/import (rfc8621#section-4.8): messages from blobs the account holds (uploads, attached
 // message/rfc822 parts) stored as emails with the given mailboxIds, keywords and receivedAt.
 import { isStoreError } from '../../lib/errors.ts'
+import { looksLikeMessage } from '../../mail/index.ts'
 import { readBlob } from '../blobs/access.ts'
 import { isPlainObject, optionalObject, optionalString } from '../core/args.ts'
 import { mailCapability } from '../core/capabilities.ts'
@@ -9,7 +10,6 @@ import { invalidArguments, MethodError, SetError } from '../core/errors.ts'
 import type { MethodArgs, MethodDefinition } from '../core/registry.ts'
 import { accountIdOf, stateOf } from '../core/standard.ts'
 import { mailboxIdSet } from './email-fields.ts'
-import { looksLikeMessage } from './email-parse.ts'
 import { storeNewEmail } from './email-set.ts'
 
 const importProperties = new Set(['blobId', 'mailboxIds', 'keywords', 'receivedAt'])
