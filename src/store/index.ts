@@ -26,17 +26,17 @@ import { createMailboxes, type MailboxRow } from './mailboxes.ts'
 import { createMessageBytesReader, type MaildropUpdate, updateMaildrop } from './maildrop.ts'
 import { type AppendInput, createMessages } from './messages.ts'
 import type { PreparedMessage } from './prepare-message.ts'
+import {
+  createPushSubscriptions,
+  type NewPushSubscription,
+  type PushSubscriptionChanges,
+} from './push-subscriptions.ts'
 import { createQuota } from './quota.ts'
 import { createReader } from './read.ts'
 import { prepareStatements } from './statements.ts'
 import { createSubmissions, type DeliveryStatus, type NewSubmission } from './submissions.ts'
 import { createThreads } from './threads.ts'
 import { createVacation, type VacationSettings } from './vacation.ts'
-import {
-  createPushSubscriptions,
-  type NewPushSubscription,
-  type PushSubscriptionChanges,
-} from './push-subscriptions.ts'
 
 export interface MailStoreDeps {
   db: Db
@@ -442,7 +442,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
         writer.write(() => pushSubscriptions.create(accountId, values, clock.now())),
       update: (accountId: number, id: number, changes: PushSubscriptionChanges) =>
         writer.write(() => pushSubscriptions.update(accountId, id, changes)),
-      destroy: (accountId: number, id: number) => writer.write(() => pushSubscriptions.destroy(accountId, id)),
+      destroy: (accountId: number, id: number) =>
+        writer.write(() => pushSubscriptions.destroy(accountId, id)),
       removeExpired: () => writer.write(() => pushSubscriptions.removeExpired(clock.now())),
     },
   }

@@ -47,7 +47,10 @@ function fromRow(row: Row): StoredPushSubscription {
     accountId: row.accountId,
     deviceClientId: row.deviceClientId,
     url: row.url,
-    keys: row.keysP256dh !== null && row.keysAuth !== null ? { p256dh: row.keysP256dh, auth: row.keysAuth } : null,
+    keys:
+      row.keysP256dh !== null && row.keysAuth !== null
+        ? { p256dh: row.keysP256dh, auth: row.keysAuth }
+        : null,
     verificationCode: row.verificationCode,
     isVerified: row.isVerified,
     expiresAt: row.expiresAt,
@@ -108,7 +111,8 @@ export function createPushSubscriptions(db: Db) {
       const set: Partial<Row> = {}
       if (changes.isVerified !== undefined) set.isVerified = changes.isVerified
       if (changes.expiresAt !== undefined) set.expiresAt = changes.expiresAt
-      if (changes.types !== undefined) set.types = changes.types === null ? null : JSON.stringify(changes.types)
+      if (changes.types !== undefined)
+        set.types = changes.types === null ? null : JSON.stringify(changes.types)
       if (Object.keys(set).length === 0) return this.get(id)?.accountId === accountId
       const done = db
         .update(pushSubscriptions)
