@@ -16,6 +16,7 @@ import { startTestServer } from '../helpers/server.ts'
 import { createTestCa, type TestCa } from '../helpers/test-ca.ts'
 
 interface Received {
+  path: string
   headers: Headers
   body: Uint8Array
   json?: Json
@@ -25,25 +26,28 @@ interface Received {
 function startReceiver(ca: TestCa) {
   const issued = ca.issue(['localhost'])
   const received: Received[] = []
-  let status = 201
+  /** Per path, the statuses to answer in turn before the default 201. */
+  const scripted = new Map<string, number[]>()
   const server = Bun.serve({
     hostname: '127.0.0.1',
     port: 0,
     tls: { cert: issued.cert, key: issued.key },
     async fetch(req) {
       const body = new Uint8Array(await req.arrayBuffer())
-      const entry: Received = { headers: req.headers, body }
+      const entry: Received = { path: new URL(req.url).pathname, headers: req.headers, body }
       if (req.headers.get('content-type') === 'application/json')
         entry.json = JSON.parse(new TextDecoder().decode(body))
       received.push(entry)
-      return new Response(null, { status })
+      const status = scripted.get(entry.path)?.shift() ?? 201
+      const location = status >= 300 && status < 400 ? { location: '/redirected' } : undefined
+      return new Response(null, { status, ...(location ? { headers: location } : {}) })
     },
   })
   return {
     received,
     url: (path: string) => `https://localhost:${server.port}${path}`,
-    setStatus(s: number) {
-      status = s
+    script(path: string, statuses: number[]) {
+      scripted.set(path, statuses)
     },
     /** The first POST (from index `from` on) that matches, or undefined after `ms`. */
     async waitFor(match: (r: Received) => boolean, ms = 3000, from = 0): Promise<Received | undefined> {
@@ -77,7 +81,9 @@ afterAll(async () => {
 
 const isVerification = (id: string) => (r: Received) =>
   r.json?.['@type'] === 'PushVerification' && r.json?.pushSubscriptionId === id
-const isStateChange = (r: Received) => r.json?.['@type'] === 'StateChange'
+/** A StateChange POSTed to `path` (each test's subscription has its own path on the shared receiver). */
+const isStateChange = (path: string) => (r: Received) =>
+  r.path === path && r.json?.['@type'] === 'StateChange'
 
 async function createSubscription(object: Record<string, unknown>, who = t.alice): Promise<Json> {
   const r = await api(t, who, [['PushSubscription/set', { create: { c: object } }, '0']])
@@ -217,7 +223,7 @@ describe('verification and pushes', () => {
     expect(verification).toBeDefined()
     let mark = receiver.received.length
     await createMailbox('Before verification')
-    expect(await receiver.waitFor(isStateChange, 600, mark)).toBeUndefined()
+    expect(await receiver.waitFor(isStateChange('/flow'), 600, mark)).toBeUndefined()
 
     const wrong = await api(t, t.alice, [
       ['PushSubscription/set', { update: { [id]: { verificationCode: 'nope' } } }, '0'],
@@ -226,7 +232,7 @@ describe('verification and pushes', () => {
       [id]: { type: 'invalidProperties', properties: ['verificationCode'] },
     })
     await createMailbox('Still not verified')
-    expect(await receiver.waitFor(isStateChange, 400, mark)).toBeUndefined()
+    expect(await receiver.waitFor(isStateChange('/flow'), 400, mark)).toBeUndefined()
 
     const ok = await api(t, t.alice, [
       [
@@ -241,7 +247,7 @@ describe('verification and pushes', () => {
 
     mark = receiver.received.length
     await createEmail('pushed')
-    const change = await receiver.waitFor(isStateChange, 3000, mark)
+    const change = await receiver.waitFor(isStateChange('/flow'), 3000, mark)
     expect(change?.headers.get('content-type')).toBe('application/json')
     expect(Number(change?.headers.get('ttl'))).toBeGreaterThan(0)
     const states = change?.json.changed[t.alice.accountId]
@@ -267,14 +273,14 @@ describe('verification and pushes', () => {
       ],
     ])
     const got = await receiver.waitFor(
-      (r) => isStateChange(r) && r.json.changed[t.alice.accountId]?.Email !== undefined,
+      (r) => isStateChange('/types')(r) && r.json.changed[t.alice.accountId]?.Email !== undefined,
       600,
       mark,
     )
     expect(got).toBeUndefined()
 
     await createMailbox('Typed')
-    const change = await receiver.waitFor(isStateChange, 3000, mark)
+    const change = await receiver.waitFor(isStateChange('/types'), 3000, mark)
     expect(Object.keys(change?.json.changed[t.alice.accountId])).toEqual(['Mailbox'])
 
     const upd = await api(t, t.alice, [
@@ -289,7 +295,7 @@ describe('verification and pushes', () => {
         '0',
       ],
     ])
-    const emailChange = await receiver.waitFor(isStateChange, 3000, mark)
+    const emailChange = await receiver.waitFor(isStateChange('/types'), 3000, mark)
     expect(Object.keys(emailChange?.json.changed[t.alice.accountId])).toEqual(['Email'])
     await api(t, t.alice, [['PushSubscription/set', { destroy: [id] }, '0']])
   })
@@ -427,7 +433,7 @@ describe('PushSubscription/get, update and destroy', () => {
     await api(t, t.alice, [['PushSubscription/set', { destroy: [id] }, '0']])
     const mark = receiver.received.length
     await createMailbox('After destroy')
-    expect(await receiver.waitFor(isStateChange, 600, mark)).toBeUndefined()
+    expect(await receiver.waitFor(isStateChange('/destroyed'), 600, mark)).toBeUndefined()
   })
 
   test('an expired subscription gets no pushes and is gone from /get', async () => {
@@ -436,7 +442,7 @@ describe('PushSubscription/get, update and destroy', () => {
     await Bun.sleep(1700)
     const mark = receiver.received.length
     await createMailbox('After expiry')
-    expect(await receiver.waitFor(isStateChange, 600, mark)).toBeUndefined()
+    expect(await receiver.waitFor(isStateChange('/expiring'), 600, mark)).toBeUndefined()
     const r = await api(t, t.alice, [['PushSubscription/get', { ids: [id] }, '0']])
     expect((resultOf(r, '0') as Json).notFound).toEqual([id])
   })
@@ -451,6 +457,45 @@ describe('PushSubscription/get, update and destroy', () => {
     await api(t, t.bob, [
       ['PushSubscription/set', { destroy: Object.values(set.created).map((c: Json) => c.id) }, '0'],
     ])
+  })
+})
+
+describe('delivery', () => {
+  const posts = (path: string) => receiver.received.filter((r) => r.path === path)
+
+  test('a redirect is not followed and not retried', async () => {
+    receiver.script('/moved', [302])
+    const id = (await createSubscription({ deviceClientId: 'm', url: receiver.url('/moved') })).created.c.id
+    expect(await receiver.waitFor(isVerification(id))).toBeDefined()
+    await Bun.sleep(2500)
+    expect(posts('/moved')).toHaveLength(1)
+    expect(posts('/redirected')).toHaveLength(0)
+    await api(t, t.alice, [['PushSubscription/set', { destroy: [id] }, '0']])
+  })
+
+  test('a server error is retried', async () => {
+    receiver.script('/flaky', [503])
+    const id = (await createSubscription({ deviceClientId: 'f', url: receiver.url('/flaky') })).created.c.id
+    const first = await receiver.waitFor(isVerification(id))
+    expect(first).toBeDefined()
+    const again = await receiver.waitFor((r) => isVerification(id)(r) && r !== first, 4000)
+    expect(again?.json.verificationCode).toBe(first?.json.verificationCode)
+    await Bun.sleep(300)
+    expect(posts('/flaky')).toHaveLength(2)
+    await api(t, t.alice, [['PushSubscription/set', { destroy: [id] }, '0']])
+  })
+
+  test('410 Gone from the push service (rfc8030#section-7.3) removes the subscription', async () => {
+    receiver.script('/gone', [410])
+    const id = (await createSubscription({ deviceClientId: 'g', url: receiver.url('/gone') })).created.c.id
+    expect(await receiver.waitFor(isVerification(id))).toBeDefined()
+    let notFound: unknown[] = []
+    for (let i = 0; i < 50 && notFound.length === 0; i++) {
+      await Bun.sleep(20)
+      const r = await api(t, t.alice, [['PushSubscription/get', { ids: [id] }, '0']])
+      notFound = (resultOf(r, '0') as Json).notFound
+    }
+    expect(notFound).toEqual([id])
   })
 })
 
@@ -491,7 +536,7 @@ describe('restart', () => {
           }),
         })
         expect(res.status).toBe(200)
-        const change = await rx.waitFor(isStateChange, 3000, mark)
+        const change = await rx.waitFor(isStateChange('/r'), 3000, mark)
         expect(change?.json.changed[who.accountId].Mailbox).toBeDefined()
       } finally {
         await second.close()
