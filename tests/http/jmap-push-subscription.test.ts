@@ -428,6 +428,20 @@ describe('PushSubscription/get, update and destroy', () => {
     expect((resultOf(r, '7') as Json).notUpdated.Pzzzz.type).toBe('notFound')
   })
 
+  test('creation references: get and update "#c" in the request that created it', async () => {
+    const r = await api(t, t.alice, [
+      ['PushSubscription/set', { create: { c: { deviceClientId: 'ref', url: receiver.url('/ref') } } }, '0'],
+      ['PushSubscription/get', { ids: ['#c'], properties: ['types'] }, '1'],
+      ['PushSubscription/set', { update: { '#c': { types: ['Email'] } } }, '2'],
+      ['PushSubscription/get', { ids: ['#c'], properties: ['types'] }, '3'],
+    ])
+    const id = (resultOf(r, '0') as Json).created.c.id
+    expect((resultOf(r, '1') as Json).list).toEqual([{ id, types: null }])
+    expect((resultOf(r, '2') as Json).updated).toEqual({ [id]: null })
+    expect((resultOf(r, '3') as Json).list).toEqual([{ id, types: ['Email'] }])
+    await api(t, t.alice, [['PushSubscription/set', { destroy: [id] }, '0']])
+  })
+
   test('a destroyed subscription gets no more pushes', async () => {
     const id = await verifiedSubscription('/destroyed')
     await api(t, t.alice, [['PushSubscription/set', { destroy: [id] }, '0']])

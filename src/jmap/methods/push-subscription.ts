@@ -242,9 +242,11 @@ async function setPushSubscriptions(args: MethodArgs, ctx: MethodContext): Promi
       notCreated[creationId] = fail(err)
     }
   }
+  // One read for every update (after the creates, so "#ref" updates find them).
+  const live = Object.keys(update).length > 0 ? liveSubscriptions(ctx) : []
   const owned = (id: string) => {
     const n = parsePushSubscriptionId(id)
-    return liveSubscriptions(ctx).find((s) => s.id === n)
+    return live.find((s) => s.id === n)
   }
   for (const [rawId, patch] of Object.entries(update)) {
     const id = resolveCreationRef(ctx, rawId) ?? rawId
