@@ -2,6 +2,8 @@
 // certificate from a test CA that the server trusts (its outbound TLS setting, as for SMTP).
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
 import { createDecipheriv, createECDH, createHmac, randomBytes } from 'node:crypto'
+import { parseAccountId } from '../../src/jmap/core/ids.ts'
+import { parsePushSubscriptionId } from '../../src/jmap/push/push-subscriptions.ts'
 import { tempDir } from '../helpers/db.ts'
 import {
   api,
@@ -448,6 +450,17 @@ describe('PushSubscription/get, update and destroy', () => {
     const mark = receiver.received.length
     await createMailbox('After destroy')
     expect(await receiver.waitFor(isStateChange('/destroyed'), 600, mark)).toBeUndefined()
+  })
+
+  test('a subscription removed behind the service’s back (its account deleted) gets no more pushes', async () => {
+    const id = await verifiedSubscription('/removed')
+    const account = parseAccountId(t.alice.accountId) as number
+    expect(
+      await t.server.services.store.pushSubscriptions.destroy(account, parsePushSubscriptionId(id) as number),
+    ).toBe(true)
+    const mark = receiver.received.length
+    await createMailbox('After removal')
+    expect(await receiver.waitFor(isStateChange('/removed'), 600, mark)).toBeUndefined()
   })
 
   test('an expired subscription gets no pushes and is gone from /get', async () => {

@@ -81,6 +81,11 @@ export function createPushSubscriptionService(deps: PushSubscriptionServiceDeps)
     const drain = async () => {
       sending = true
       while (pending && isWanted()) {
+        // Gone from the database (its account was deleted): stop, rather than push to it.
+        if (!store.pushSubscriptions.get(sub.id)) {
+          unwatch(sub.id)
+          return
+        }
         const message = pending
         pending = undefined
         const outcome = await deliverPush(sub, message, deliveryOptions(isWanted, stateChangeTtlSeconds))
