@@ -1,5 +1,7 @@
 // PushSubscription/get and /set (rfc8620#section-7.2): the principal's push URLs. No accountId,
 // no /changes, no ifInState; url and keys are never returned. Pushing is push/push-subscriptions.ts.
+// todo(rfc8620#section-7.2): a subscription belongs to the account, not to the credential that
+// made it; revoking an app password does not yet destroy the subscriptions made with it.
 import { createHash, randomBytes } from 'node:crypto'
 import type { PushSubscriptionChanges, StoredPushSubscription } from '../../store/push-subscriptions.ts'
 import { isPlainObject, optionalIds, optionalObject } from '../core/args.ts'
