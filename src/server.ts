@@ -22,6 +22,7 @@ import { createCertificateAdmin } from './http/certificates.ts'
 import { createServerInfo } from './http/server-info.ts'
 import { imapProtocol } from './imap/server/index.ts'
 import { defaultLimits } from './jmap/core/capabilities.ts'
+import { createPushSubscriptionService, ownEndpointCheck } from './jmap/push/push-subscriptions.ts'
 import { type Clock, systemClock } from './lib/clock.ts'
 import { createLogRing, type Logger, recordingLogger } from './lib/log.ts'
 import { createWorkerPool, workerEntry } from './lib/workers.ts'
@@ -311,6 +312,17 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       service === 'http' || service === 'https'
         ? httpListeners.find((l) => l.service === service)?.address
         : (listeners.address(service) ?? smtp.address(service))
+    // rfc8620#section-7.2: POSTs to push URLs trust what outbound SMTP trusts.
+    const pushSubscriptions = createPushSubscriptionService({
+      store,
+      events,
+      clock,
+      log: log.child('jmap-push'),
+      ...(options.outboundTls?.ca ? { ca: options.outboundTls.ca } : {}),
+      isOwnEndpoint: ownEndpointCheck(config.hostname, () =>
+        httpListeners.map((l) => l.address?.port).filter((p) => p !== undefined),
+      ),
+    })
     const app = createHttpApp({
       directory,
       throttle,
@@ -336,6 +348,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           maxMessageSize: config.smtp.max_message_size,
           maxRecipients: config.smtp.max_recipients,
         },
+        pushSubscriptions,
       },
       resolver,
       logRing,
@@ -415,6 +428,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       for (const l of httpListeners) void l.reloadTls()
     }, config.tls.check_seconds * 1000)
     certificateWatch.unref()
+    await pushSubscriptions.start()
     log.info('postern started', { version, hostname: config.hostname, data_dir: config.data_dir })
     // Start-up (migrations, certificates, module loading) leaves garbage; give it back once.
     setTimeout(() => {
@@ -432,6 +446,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           log.info('shutting down')
           clearInterval(certificateWatch)
           clearInterval(memoryTrim)
+          pushSubscriptions.stop()
           await Promise.all([
             outbound.stop(config.limits.shutdown_grace_seconds * 1000),
             listeners.stop(config.limits.shutdown_grace_seconds * 1000),

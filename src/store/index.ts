@@ -26,6 +26,11 @@ import { createMailboxes, type MailboxRow } from './mailboxes.ts'
 import { createMessageBytesReader, type MaildropUpdate, updateMaildrop } from './maildrop.ts'
 import { type AppendInput, createMessages } from './messages.ts'
 import type { PreparedMessage } from './prepare-message.ts'
+import {
+  createPushSubscriptions,
+  type NewPushSubscription,
+  type PushSubscriptionChanges,
+} from './push-subscriptions.ts'
 import { createQuota } from './quota.ts'
 import { createReader } from './read.ts'
 import { prepareStatements } from './statements.ts'
@@ -78,6 +83,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const identities = createIdentities(db)
   const submissions = createSubmissions(db)
   const vacation = createVacation(db)
+  const pushSubscriptions = createPushSubscriptions(db)
   const mailboxCounts = createMailboxCounts(db)
   const emailUpdates = createEmailUpdates(db, messages, keywordUpdates)
   const jmapBlobs = createJmapBlobs(db, blobs)
@@ -425,6 +431,20 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       /** Whether `sender` is due a reply now (and records it), at most once per `periodMs`. */
       claimReply: (accountId: number, sender: string, periodMs: number) =>
         writer.write(() => vacation.claimReply(accountId, sender, clock.now(), periodMs)),
+    },
+
+    // --- push subscriptions (rfc8620#section-7.2) ----------------------------------------
+    pushSubscriptions: {
+      list: pushSubscriptions.list,
+      get: pushSubscriptions.get,
+      listVerified: pushSubscriptions.listVerified,
+      create: (accountId: number, values: NewPushSubscription) =>
+        writer.write(() => pushSubscriptions.create(accountId, values, clock.now())),
+      update: (accountId: number, id: number, changes: PushSubscriptionChanges) =>
+        writer.write(() => pushSubscriptions.update(accountId, id, changes)),
+      destroy: (accountId: number, id: number) =>
+        writer.write(() => pushSubscriptions.destroy(accountId, id)),
+      removeExpired: () => writer.write(() => pushSubscriptions.removeExpired(clock.now())),
     },
   }
 }

@@ -30,9 +30,14 @@ export function basic(email: string, password: string): string {
 /** A server with two accounts (alice and bob @example.test), each provisioned with its mailboxes. */
 export async function startJmapServer(
   env: Record<string, string> = {},
-  options: { resolver?: Resolver } = {},
+  options: { resolver?: Resolver; outboundTls?: { ca?: string[] }; dataDir?: string } = {},
 ): Promise<JmapTestServer> {
-  const server = await startTestServer({ env, ...(options.resolver ? { resolver: options.resolver } : {}) })
+  const server = await startTestServer({
+    env,
+    ...(options.resolver ? { resolver: options.resolver } : {}),
+    ...(options.outboundTls ? { outboundTls: options.outboundTls } : {}),
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+  })
   server.services.directory.domains.add('example.test')
   const base = `http://127.0.0.1:${server.port('http')}`
   const account = async (email: string, password: string): Promise<JmapTestAccount> => {

@@ -99,3 +99,34 @@ export const vacationReplies = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.accountId, t.sender] }), index('vacation_replies_at_idx').on(t.repliedAt)],
 )
+
+/**
+ * rfc8620#section-7.2: a URL the server POSTs StateChange objects to for the account (principal),
+ * once the client proved it receives there by echoing the verification code.
+ */
+export const pushSubscriptions = sqliteTable(
+  'push_subscriptions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    accountId: integer('account_id')
+      .notNull()
+      .references(() => accounts.id, { onDelete: 'cascade' }),
+    deviceClientId: text('device_client_id').notNull(),
+    url: text('url').notNull(),
+    /** rfc8291 keys, base64url; both null when the client gave none. */
+    keysP256dh: text('keys_p256dh'),
+    keysAuth: text('keys_auth'),
+    /** The code sent in the PushVerification; the client must set it before pushes start. */
+    verificationCode: text('verification_code').notNull(),
+    isVerified: integer('is_verified', { mode: 'boolean' }).notNull().default(false),
+    /** UTC milliseconds; the server always sets one. */
+    expiresAt: integer('expires_at').notNull(),
+    /** JSON string[] of type names, or null for every type. */
+    types: text('types'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('push_subscriptions_account_idx').on(t.accountId),
+    index('push_subscriptions_expires_idx').on(t.expiresAt),
+  ],
+)

@@ -8,6 +8,7 @@ import type { Logger } from '../../lib/log.ts'
 import type { QueueStore } from '../../queue/queue-store.ts'
 import type { Search } from '../../search/index.ts'
 import type { MailStore } from '../../store/index.ts'
+import type { PushSubscriptionService } from '../push/push-subscriptions.ts'
 import type { CoreLimits } from './capabilities.ts'
 
 export interface JmapServices {
@@ -20,6 +21,8 @@ export interface JmapServices {
   limits: CoreLimits
   /** EmailSubmission and vacation: delivery as SMTP submission does it, with its limits. */
   submission: SubmissionServices
+  /** Push to URLs (rfc8620#section-7.2); PushSubscription/* are served only when it runs. */
+  pushSubscriptions?: PushSubscriptionService
 }
 
 export interface SubmissionServices {

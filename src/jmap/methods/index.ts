@@ -26,6 +26,7 @@ import { emailSubmissionMethods } from './email-submission.ts'
 import { identityMethods } from './identity.ts'
 import { mailboxMethods } from './mailbox.ts'
 import { maxSizeMailboxName } from './mailbox-object.ts'
+import { pushSubscriptionMethods } from './push-subscription.ts'
 import { quotaMethods } from './quota.ts'
 import { searchSnippetMethods } from './search-snippet.ts'
 import { threadMethods } from './thread.ts'
@@ -48,6 +49,7 @@ export function jmapModules(services: JmapServices) {
     ...blobMethods,
   )
   registry.add(...identityMethods, ...emailSubmissionMethods, ...quotaMethods, ...vacationMethods)
+  if (services.pushSubscriptions) registry.add(...pushSubscriptionMethods)
   const descriptors = new Map<string, CapabilityDescriptor>([[coreCapability, { server: () => ({}) }]])
   descriptors.set(mailCapability, mailCapabilityDescriptor(services))
   descriptors.set(blobCapability, blobDescriptor(services.limits.maxSizeUpload))
