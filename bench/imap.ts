@@ -9,13 +9,12 @@
 // of 1,000 connections idling in IDLE. Exit 0 whether or not the targets are met; non-zero if a
 // server fails or answers wrongly.
 import * as fs from 'node:fs'
-import net from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { dovecotConfig } from '../tests/helpers/dovecot.ts'
 import { prng } from '../tests/helpers/prng.ts'
-import { freePorts, run, waitForPort } from '../tests/helpers/process.ts'
 import { corpusMessages } from './lib/corpus-mailbox.ts'
+import { startBenchDovecot } from './lib/dovecot.ts'
+import { expectOk, Imap } from './lib/imap-client.ts'
 import { startBenchPostern } from './lib/postern.ts'
 import { processTree, read, statusKb, stopTree } from './lib/proc.ts'
 
@@ -24,8 +23,6 @@ const PASSWORD = 'bench-password-1'
 const SESSIONS = 50
 const RUNS = 5 // timed runs of each single-session measurement; the median is reported
 const SEARCH_WORD = 'mortgage'
-const dovecotBin = '/usr/sbin/dovecot'
-const imapBin = '/usr/lib/dovecot/imap'
 
 const args = parseArgs(process.argv.slice(2))
 
@@ -54,6 +51,8 @@ function parseArgs(argv: string[]) {
   return out
 }
 
+const login = (port: number) => Imap.login(port, USER, PASSWORD)
+
 /** Undo steps (stop servers, remove the temp dir), run last-first; synchronous. */
 const cleanups: Array<() => void> = []
 const cleanup = () => {
@@ -77,167 +76,6 @@ function memory(root: number): { rss: number; pss: number; procs: number } {
     pss: pids.reduce((n, p) => n + pssKb(p), 0),
     procs: pids.length,
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// A small raw IMAP client: one command at a time, responses parsed as they stream in (literals
-// skipped by count, nothing buffered beyond the current line), so a 10 MB FETCH costs the client
-// little.
-
-interface Reply {
-  status: string
-  /** Untagged `* n FETCH` responses. */
-  fetches: number
-  /** Numbers of `* SEARCH` responses. */
-  search: number[]
-  /** Octets inside literals. */
-  literalBytes: number
-  /** Untagged lines other than FETCH, first segment only (without literals). */
-  lines: string[]
-}
-
-class Imap {
-  private partial: Buffer[] = []
-  private literalLeft = 0
-  private continuing = false
-  private tag = ''
-  private counter = 0
-  private reply: Reply = emptyReply()
-  private done: ((r: Reply) => void) | undefined
-  private fail: ((e: Error) => void) | undefined
-  private onContinuation: (() => void) | undefined
-  private greeted: (() => void) | undefined
-  closed = false
-  /** Called for untagged lines that arrive while no command runs (IDLE updates). */
-  onUntagged: ((line: string) => void) | undefined
-
-  private constructor(private socket: net.Socket) {
-    socket.on('data', (d: Buffer) => this.data(d))
-    socket.on('close', () => {
-      this.closed = true
-      this.fail?.(new Error(`connection closed during ${this.tag || 'greeting'}`))
-    })
-    socket.on('error', () => {})
-  }
-
-  static async connect(port: number): Promise<Imap> {
-    const socket = await new Promise<net.Socket>((ok, ko) => {
-      const s = net.connect(port, '127.0.0.1', () => ok(s))
-      s.once('error', ko)
-    })
-    const c = new Imap(socket)
-    await new Promise<void>((ok) => {
-      c.greeted = ok
-    })
-    return c
-  }
-
-  static async login(port: number): Promise<Imap> {
-    const c = await Imap.connect(port)
-    const r = await c.command(`LOGIN "${USER}" "${PASSWORD}"`)
-    if (!r.status.startsWith('OK')) throw new Error(`login: ${r.status}`)
-    return c
-  }
-
-  private data(chunk: Buffer) {
-    let i = 0
-    while (i < chunk.length) {
-      if (this.literalLeft > 0) {
-        const take = Math.min(this.literalLeft, chunk.length - i)
-        this.literalLeft -= take
-        this.reply.literalBytes += take
-        i += take
-        continue
-      }
-      const nl = chunk.indexOf(0x0a, i)
-      if (nl < 0) {
-        this.partial.push(chunk.subarray(i))
-        break
-      }
-      const piece = chunk.subarray(i, nl + 1)
-      const line = this.partial.length ? Buffer.concat([...this.partial, piece]) : piece
-      this.partial = []
-      i = nl + 1
-      this.line(line)
-    }
-  }
-
-  private line(bytes: Buffer) {
-    const first = !this.continuing
-    // A line ending with {n} goes on after n octets of literal.
-    const end = bytes.length - 2
-    let literal = -1
-    if (bytes[end - 1] === 0x7d) {
-      const open = bytes.lastIndexOf(0x7b, end - 1)
-      if (open >= 0) literal = Number(bytes.toString('latin1', open + 1, end - 1).replace('+', ''))
-    }
-    this.continuing = literal >= 0
-    if (literal > 0) this.literalLeft = literal
-    if (!first) return
-    const head = bytes.toString('latin1', 0, Math.min(bytes.length, 64))
-    if (this.greeted) {
-      const g = this.greeted
-      this.greeted = undefined
-      g()
-      return
-    }
-    if (head.startsWith('+')) {
-      this.onContinuation?.()
-      return
-    }
-    if (this.tag && head.startsWith(`${this.tag} `)) {
-      const r = this.reply
-      r.status = bytes.toString('latin1', this.tag.length + 1, bytes.length - 2)
-      this.reply = emptyReply()
-      const done = this.done
-      this.done = undefined
-      this.fail = undefined
-      this.tag = ''
-      done?.(r)
-      return
-    }
-    if (/^\* \d+ FETCH /.test(head)) this.reply.fetches++
-    else if (head.startsWith('* SEARCH')) {
-      for (const n of bytes.toString('latin1', 8).trim().split(' ')) if (n) this.reply.search.push(Number(n))
-    } else {
-      const text = bytes.toString('latin1', 0, bytes.length - 2)
-      if (this.tag) this.reply.lines.push(text)
-      this.onUntagged?.(text)
-    }
-  }
-
-  command(text: string): Promise<Reply> {
-    if (this.tag) throw new Error('one command at a time')
-    this.tag = `b${++this.counter}`
-    const p = new Promise<Reply>((ok, ko) => {
-      this.done = ok
-      this.fail = ko
-    })
-    this.socket.write(`${this.tag} ${text}\r\n`)
-    return p
-  }
-
-  /** Starts IDLE and resolves once the server's continuation came (not when IDLE ends). */
-  async idle(): Promise<void> {
-    const started = new Promise<void>((ok) => {
-      this.onContinuation = ok
-    })
-    this.command('IDLE').catch(() => undefined)
-    await started
-  }
-
-  close(): void {
-    this.socket.destroy()
-  }
-}
-
-function emptyReply(): Reply {
-  return { status: '', fetches: 0, search: [], literalBytes: 0, lines: [] }
-}
-
-function expectOk(what: string, r: Reply): Reply {
-  if (!r.status.startsWith('OK')) throw new Error(`${what}: ${r.status}`)
-  return r
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -286,62 +124,18 @@ service imap {
 }`
 
 async function startDovecot(tmp: string, raws: Uint8Array[]): Promise<Target | undefined> {
-  if (!fs.existsSync(dovecotBin) || !fs.existsSync(imapBin)) {
-    console.log('dovecot-imapd is not installed (apt-get install dovecot-imapd): reporting Postern alone')
-    return undefined
-  }
-  const dir = join(tmp, 'dovecot')
-  for (const sub of ['run', 'state', 'home', 'Maildir/cur', 'Maildir/new', 'Maildir/tmp']) {
-    fs.mkdirSync(join(dir, sub), { recursive: true })
-  }
-  fs.chmodSync(tmp, 0o755)
-  fs.chmodSync(dir, 0o755)
-  const id = (flag: string) => Number(run(['id', flag, 'dovecot']).stdout.trim())
-  const owner = { name: 'dovecot', uid: id('-u'), gid: id('-g') }
-  if (!Number.isInteger(owner.uid)) throw new Error('no dovecot user')
-  fs.writeFileSync(join(dir, 'passwd'), `${USER}:${PASSWORD}::::::\n`)
-  // Names in timestamp order: Dovecot gives message i the UID i + 1, as Postern's import does.
-  raws.forEach((raw, i) => {
-    fs.writeFileSync(join(dir, 'Maildir/cur', `${1_000_000_000 + i}.P${i}.bench:2,`), raw)
+  const dovecot = await startBenchDovecot({
+    tmp,
+    user: USER,
+    password: PASSWORD,
+    raws,
+    format: args.dovecotFormat,
+    writtenBy: 'bench/imap.ts',
+    settings: IMAP_BENCH_SETTINGS,
+    loginService: '  process_limit = 5000',
+    cleanups,
   })
-  for (const sub of ['Maildir', 'home', 'state'])
-    run(['chown', '-R', `${owner.uid}:${owner.gid}`, join(dir, sub)])
-  const [port = 0] = await freePorts(1)
-  const conf = join(dir, 'dovecot.conf')
-  fs.writeFileSync(
-    conf,
-    dovecotConfig({
-      writtenBy: 'bench/imap.ts',
-      dir,
-      port,
-      owner,
-      protocol: 'imap',
-      mailLocation: args.dovecotFormat === 'maildir' ? `maildir:${dir}/Maildir` : `sdbox:${dir}/sdbox`,
-      settings: IMAP_BENCH_SETTINGS,
-      loginService: '  process_limit = 5000',
-    }),
-  )
-  if (args.dovecotFormat === 'sdbox') {
-    // Dovecot's own format (flags in its index, not in file names): the Maildir is imported into it.
-    fs.mkdirSync(join(dir, 'sdbox'))
-    fs.chownSync(join(dir, 'sdbox'), owner.uid, owner.gid)
-    // Without -u, doveadm serves $USER with mail_location from the config and no userdb lookup.
-    const env = { PATH: process.env.PATH ?? '', USER: USER, HOME: join(dir, 'home') }
-    const imported = run(['doveadm', '-c', conf, 'import', `maildir:${join(dir, 'Maildir')}`, '', 'all'], {
-      env,
-    })
-    if (imported.code !== 0) throw new Error(`doveadm import failed:\n${imported.stdout}${imported.stderr}`)
-    run(['chown', '-R', `${owner.uid}:${owner.gid}`, join(dir, 'sdbox')])
-    fs.rmSync(join(dir, 'Maildir'), { recursive: true, force: true })
-  }
-  // 1,000 IDLE sessions are 1,000 imap processes with their descriptors: raise the fd limit.
-  const child = Bun.spawn(['sh', '-c', `ulimit -n 65536; exec ${dovecotBin} -F -c ${conf}`], {
-    stdout: 'pipe',
-    stderr: 'pipe',
-  })
-  cleanups.push(() => stopTree(child.pid))
-  await waitForPort(port, 60_000)
-  return { name: 'dovecot', port, pid: child.pid }
+  return dovecot && { name: 'dovecot', port: dovecot.port, pid: dovecot.pid }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -373,7 +167,7 @@ interface Single {
 }
 
 async function singleSession(t: Target, count: number): Promise<Single> {
-  const c = await Imap.login(t.port)
+  const c = await login(t.port)
   try {
     expectOk('SELECT', await c.command('SELECT INBOX'))
     const fetchAll = await timed(async () =>
@@ -386,7 +180,7 @@ async function singleSession(t: Target, count: number): Promise<Single> {
     // A fresh session each time: SELECT, then the newest 50 messages' headers, as a client opening
     // a mailbox does.
     const newest = await timed(async () => {
-      const s = await Imap.login(t.port)
+      const s = await login(t.port)
       try {
         const start = performance.now()
         expectOk('SELECT', await s.command('SELECT INBOX'))
@@ -441,7 +235,7 @@ interface Mixed {
 }
 
 async function mixed(t: Target, count: number, seconds: number): Promise<Mixed> {
-  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => Imap.login(t.port)))
+  const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => login(t.port)))
   const latencies: number[] = []
   let errors = 0
   const flagged = new Set<number>()
@@ -498,7 +292,7 @@ async function idleMemory(t: Target, n: number): Promise<Idle> {
     for (let i = 0; i < n; i += 50) {
       const batch = await Promise.all(
         Array.from({ length: Math.min(50, n - i) }, async () => {
-          const c = await Imap.login(t.port)
+          const c = await login(t.port)
           expectOk('SELECT', await c.command('SELECT INBOX'))
           await c.idle()
           return c
@@ -516,7 +310,7 @@ async function idleMemory(t: Target, n: number): Promise<Idle> {
       }
       setTimeout(() => ok(false), 10_000)
     })
-    const writer = await Imap.login(t.port)
+    const writer = await login(t.port)
     const msg = 'Subject: wake up\r\n\r\nwake\r\n'
     writer.command(`APPEND INBOX {${msg.length}+}\r\n${msg}`).catch(() => undefined)
     const ok = await woke
@@ -560,7 +354,7 @@ async function main(): Promise<void> {
   // Warm-up, each timed command once: Dovecot builds its index and cache on the first
   // SELECT/FETCH; Postern warms its caches and compiles the code paths.
   for (const t of targets) {
-    const c = await Imap.login(t.port)
+    const c = await login(t.port)
     expectOk('SELECT', await c.command('SELECT INBOX'))
     expectOk('warm-up', await c.command('UID FETCH 1:* (UID FLAGS ENVELOPE BODYSTRUCTURE)'))
     expectOk('warm-up', await c.command(`SEARCH TEXT ${SEARCH_WORD}`))
