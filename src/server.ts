@@ -319,6 +319,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       clock,
       log: log.child('jmap-push'),
       ...(options.outboundTls?.ca ? { ca: options.outboundTls.ca } : {}),
+      isCredentialCurrent: directory.accounts.isCredentialCurrent,
       isOwnEndpoint: ownEndpointCheck(config.hostname, () =>
         httpListeners.map((l) => l.address?.port).filter((p) => p !== undefined),
       ),

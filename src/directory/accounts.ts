@@ -1,4 +1,5 @@
 // Accounts: create, list, change password/quota, remove, authenticate (password or app password).
+import { createHash } from 'node:crypto'
 import { and, asc, eq } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { accounts, addresses, appPasswords, domains } from '../db/schema/index.ts'
@@ -41,6 +42,17 @@ export interface AuthenticatedAccount {
   email: string
   /** Name of the app password used, if it was one. */
   appPassword?: string
+  /**
+   * Which credential it was, as accounts.isCredentialCurrent checks it later: "app:<row id>" or
+   * "pw:<digest of the password hash>" (a new password gets a new hash). What outlives a request
+   * (a JMAP push subscription) is tied to it and ends when it is revoked.
+   */
+  credential: string
+}
+
+/** A short digest of a stored password hash: changes whenever the password does. */
+function passwordCredential(hash: string): string {
+  return `pw:${createHash('sha256').update(hash).digest('hex').slice(0, 24)}`
 }
 
 const columns = {
@@ -186,6 +198,30 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
     },
 
     /**
+     * Whether a credential from AuthenticatedAccount.credential still works for the account: its
+     * app password still exists, or the account's password is still the same; and the account
+     * is not disabled.
+     */
+    isCredentialCurrent(accountId: number, credential: string): boolean {
+      const account = db
+        .select({ hash: accounts.passwordHash, isDisabled: accounts.isDisabled })
+        .from(accounts)
+        .where(eq(accounts.id, accountId))
+        .get()
+      if (!account || account.isDisabled) return false
+      if (credential.startsWith('pw:')) return passwordCredential(account.hash) === credential
+      const appId = /^app:(\d+)$/.exec(credential)?.[1]
+      if (!appId) return false
+      return (
+        db
+          .select({ id: appPasswords.id })
+          .from(appPasswords)
+          .where(and(eq(appPasswords.id, Number(appId)), eq(appPasswords.accountId, accountId)))
+          .get() !== undefined
+      )
+    },
+
+    /**
      * Checks a bearer token: an app password used alone (its row id says whose it is). Returns
      * undefined for any failure, taking as long as a check that fails on the hash.
      */
@@ -214,7 +250,7 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
       }
       if (!(await hasher.verify(token, row.hash)) || row.isDisabled) return undefined
       db.update(appPasswords).set({ lastUsedAt: clock.now() }).where(eq(appPasswords.id, row.appId)).run()
-      return { id: row.id, email: row.email, appPassword: row.name }
+      return { id: row.id, email: row.email, appPassword: row.name, credential: `app:${row.appId}` }
     },
 
     /**
@@ -238,7 +274,9 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
         return undefined
       }
       if (await hasher.verify(password, row.hash))
-        return row.isDisabled ? undefined : { id: row.id, email: row.email }
+        return row.isDisabled
+          ? undefined
+          : { id: row.id, email: row.email, credential: passwordCredential(row.hash) }
       const apps = db
         .select({ id: appPasswords.id, name: appPasswords.name, hash: appPasswords.passwordHash })
         .from(appPasswords)
@@ -248,7 +286,7 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
         if (await hasher.verify(password, app.hash)) {
           if (row.isDisabled) return undefined
           db.update(appPasswords).set({ lastUsedAt: clock.now() }).where(eq(appPasswords.id, app.id)).run()
-          return { id: row.id, email: row.email, appPassword: app.name }
+          return { id: row.id, email: row.email, appPassword: app.name, credential: `app:${app.id}` }
         }
       }
       return undefined

@@ -438,6 +438,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
       list: pushSubscriptions.list,
       get: pushSubscriptions.get,
       listVerified: pushSubscriptions.listVerified,
+      listAll: pushSubscriptions.listAll,
       create: (accountId: number, values: NewPushSubscription) =>
         writer.write(() => pushSubscriptions.create(accountId, values, clock.now())),
       update: (accountId: number, id: number, changes: PushSubscriptionChanges) =>

@@ -21,6 +21,8 @@ export interface StoredPushSubscription {
   expiresAt: number
   /** Type names, or null for every type. */
   types: string[] | null
+  /** The credential that created it (directory AuthenticatedAccount.credential), '' if unknown. */
+  credential: string
 }
 
 export interface NewPushSubscription {
@@ -30,6 +32,7 @@ export interface NewPushSubscription {
   verificationCode: string
   expiresAt: number
   types: string[] | null
+  credential: string
 }
 
 /** What PushSubscription/set may change (rfc8620#section-7.2.2: url and keys are immutable). */
@@ -55,6 +58,7 @@ function fromRow(row: Row): StoredPushSubscription {
     isVerified: row.isVerified,
     expiresAt: row.expiresAt,
     types: row.types === null ? null : (JSON.parse(row.types) as string[]),
+    credential: row.credential,
   }
 }
 
@@ -77,6 +81,11 @@ export function createPushSubscriptions(db: Db) {
     },
 
     /** Every verified subscription of every account: the ones to push to after a restart. */
+    /** Every subscription of every account (the revoked-credential sweep). */
+    listAll(): StoredPushSubscription[] {
+      return db.select().from(pushSubscriptions).all().map(fromRow)
+    },
+
     listVerified(): StoredPushSubscription[] {
       return db
         .select()
@@ -100,6 +109,7 @@ export function createPushSubscriptions(db: Db) {
           expiresAt: values.expiresAt,
           types: values.types === null ? null : JSON.stringify(values.types),
           createdAt: now,
+          credential: values.credential,
         })
         .returning()
         .get()

@@ -463,6 +463,35 @@ describe('PushSubscription/get, update and destroy', () => {
     expect(await receiver.waitFor(isStateChange('/removed'), 600, mark)).toBeUndefined()
   })
 
+  test('a subscription made with an app password is destroyed once that app password is revoked', async () => {
+    const token = await t.server.services.directory.appPasswords.add('alice@example.test', 'push device')
+    const device = { ...t.alice, authorization: `Bearer ${token}` }
+    const set = await createSubscription(
+      { deviceClientId: 'dev-revoked', url: receiver.url('/revoked') },
+      device,
+    )
+    const id = set.created.c.id as string
+    const verification = await receiver.waitFor(isVerification(id))
+    await api(t, device, [
+      [
+        'PushSubscription/set',
+        { update: { [id]: { verificationCode: verification?.json.verificationCode } } },
+        '0',
+      ],
+    ])
+    let mark = receiver.received.length
+    await createMailbox('Before revocation')
+    expect(await receiver.waitFor(isStateChange('/revoked'), 5000, mark)).toBeDefined()
+
+    t.server.services.directory.appPasswords.remove('alice@example.test', 'push device')
+    mark = receiver.received.length
+    await createMailbox('After revocation')
+    expect(await receiver.waitFor(isStateChange('/revoked'), 600, mark)).toBeUndefined()
+    // Gone for good: the account's other credentials do not see it either.
+    const get = await api(t, t.alice, [['PushSubscription/set', { update: { [id]: { types: null } } }, '0']])
+    expect((resultOf(get, '0') as Json).notUpdated[id].type).toBe('notFound')
+  })
+
   test('an expired subscription gets no pushes and is gone from /get', async () => {
     const expires = new Date(Date.now() + 1500).toISOString()
     const id = await verifiedSubscription('/expiring', { expires })

@@ -33,7 +33,7 @@ async function call(name: string, args: MethodArgs): Promise<Json> {
   const method = quotaMethods.find((m) => m.name === name)
   if (!method) throw new Error(name)
   const ctx: MethodContext = {
-    principal: { id: aliceId, email: 'alice@example.test' },
+    principal: { id: aliceId, email: 'alice@example.test', credential: 'pw:test' },
     accountId: aliceId,
     using: new Set([core, quota, mailCapability]),
     createdIds: new Map(),

@@ -180,9 +180,13 @@ describe('authenticator', () => {
     const auth = createAuthenticator({
       accounts: {
         authenticate: async (login, password) =>
-          login === 'u@x.org' && password === 'right' ? { id: 1, email: 'u@x.org' } : undefined,
+          login === 'u@x.org' && password === 'right'
+            ? { id: 1, email: 'u@x.org', credential: 'pw:x' }
+            : undefined,
         authenticateToken: async (token) =>
-          token === 'right-token' ? { id: 1, email: 'u@x.org', appPassword: 'phone' } : undefined,
+          token === 'right-token'
+            ? { id: 1, email: 'u@x.org', appPassword: 'phone', credential: 'app:1' }
+            : undefined,
       },
       throttle,
       log,
@@ -202,7 +206,7 @@ describe('authenticator', () => {
     const { auth, slept, sink } = make()
     expect(await auth.authenticate(creds('u@x.org', 'right'), ctx)).toEqual({
       ok: true,
-      account: { id: 1, email: 'u@x.org' },
+      account: { id: 1, email: 'u@x.org', credential: 'pw:x' },
     })
     expect(await auth.authenticate(creds('u@x.org', 'wrong'), ctx)).toEqual({ ok: false, reason: 'invalid' })
     expect(await auth.authenticate(creds('u@x.org', 'wrong'), ctx)).toEqual({ ok: false, reason: 'invalid' })
@@ -229,7 +233,7 @@ describe('authenticator', () => {
     const token = (value: string) => ({ kind: 'token' as const, authzid: '', token: value })
     expect(await auth.authenticate(token('right-token'), ctx)).toEqual({
       ok: true,
-      account: { id: 1, email: 'u@x.org', appPassword: 'phone' },
+      account: { id: 1, email: 'u@x.org', appPassword: 'phone', credential: 'app:1' },
     })
     for (let i = 0; i < 3; i++)
       expect(await auth.authenticate(token('wrong-token'), ctx)).toEqual({ ok: false, reason: 'invalid' })

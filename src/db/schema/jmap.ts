@@ -124,6 +124,11 @@ export const pushSubscriptions = sqliteTable(
     /** JSON string[] of type names, or null for every type. */
     types: text('types'),
     createdAt: integer('created_at').notNull(),
+    /**
+     * The credential that created it (directory AuthenticatedAccount.credential): rfc8620#section-7.2
+     * ties a subscription to it, so it is destroyed once that is revoked or changed.
+     */
+    credential: text('credential').notNull().default(''),
   },
   (t) => [
     index('push_subscriptions_account_idx').on(t.accountId),

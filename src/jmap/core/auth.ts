@@ -59,7 +59,11 @@ export function createJmapAuth(
           banned: outcome.reason === 'banned',
           ...(outcome.retryAfterMs ? { retryAfterMs: outcome.retryAfterMs } : {}),
         }
-      const principal = { id: outcome.account.id, email: outcome.account.email }
+      const principal = {
+        id: outcome.account.id,
+        email: outcome.account.email,
+        credential: outcome.account.credential,
+      }
       if (verified.size >= maxEntries) verified.delete(verified.keys().next().value as string)
       verified.set(key, { principal, until: now + ttlMs })
       return { ok: true, principal }

@@ -40,6 +40,8 @@ export interface SubmissionServices {
 export interface JmapPrincipal {
   id: number
   email: string
+  /** The credential the request authenticated with (directory AuthenticatedAccount.credential). */
+  credential: string
 }
 
 export interface MethodContext {

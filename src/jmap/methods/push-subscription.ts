@@ -1,7 +1,7 @@
 // PushSubscription/get and /set (rfc8620#section-7.2): the principal's push URLs. No accountId,
 // no /changes, no ifInState; url and keys are never returned. Pushing is push/push-subscriptions.ts.
-// todo(rfc8620#section-7.2): a subscription belongs to the account, not to the credential that
-// made it; revoking an app password does not yet destroy the subscriptions made with it.
+// A subscription is tied to the credential that made it; the push service destroys it once that
+// credential is revoked or changed (rfc8620#section-7.2).
 import { createHash, randomBytes } from 'node:crypto'
 import type { PushSubscriptionChanges, StoredPushSubscription } from '../../store/push-subscriptions.ts'
 import { isPlainObject, optionalIds, optionalObject } from '../core/args.ts'
@@ -164,6 +164,8 @@ async function createOne(
     verificationCode: randomBytes(18).toString('base64url'),
     expiresAt,
     types,
+    // rfc8620#section-7.2: tied to the credentials of the request that made it.
+    credential: ctx.principal.credential,
   })
   service.created(sub)
   // The server-set id and the expiry actually used.

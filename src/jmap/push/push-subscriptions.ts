@@ -18,6 +18,11 @@ export interface PushSubscriptionServiceDeps {
   ca?: string[]
   /** Whether a URL reaches this server's own HTTP listeners (its admin API): never POSTed to. */
   isOwnEndpoint?: (url: URL) => boolean
+  /**
+   * Whether the credential a subscription was made with still works (directory
+   * accounts.isCredentialCurrent): rfc8620#section-7.2 destroys the subscription once it does not.
+   */
+  isCredentialCurrent?: (accountId: number, credential: string) => boolean
   timeoutMs?: number
   retryDelaysMs?: readonly number[]
   /** How often expired subscriptions are removed. */
@@ -74,6 +79,21 @@ export function createPushSubscriptionService(deps: PushSubscriptionServiceDeps)
     log.info('push subscription gone at its push service', { id: sub.id, account: sub.accountId })
   }
 
+  /** Made with a credential since revoked or changed (rfc8620#section-7.2)? Then it is destroyed. */
+  const credentialRevoked = (sub: StoredPushSubscription) =>
+    sub.credential !== '' &&
+    deps.isCredentialCurrent !== undefined &&
+    !deps.isCredentialCurrent(sub.accountId, sub.credential)
+
+  const destroyRevoked = async (sub: StoredPushSubscription) => {
+    unwatch(sub.id)
+    await store.pushSubscriptions.destroy(sub.accountId, sub.id).catch(() => false)
+    log.info('push subscription destroyed: its credential was revoked', {
+      id: sub.id,
+      account: sub.accountId,
+    })
+  }
+
   /** Serial POSTs for one subscription; changes that pile up behind a slow one merge into one. */
   function outbox(sub: StoredPushSubscription, isWanted: () => boolean) {
     let pending: StateChange | undefined
@@ -86,6 +106,7 @@ export function createPushSubscriptionService(deps: PushSubscriptionServiceDeps)
           unwatch(sub.id)
           return
         }
+        if (credentialRevoked(sub)) return destroyRevoked(sub)
         const message = pending
         pending = undefined
         const outcome = await deliverPush(sub, message, deliveryOptions(isWanted, stateChangeTtlSeconds))
@@ -136,6 +157,7 @@ export function createPushSubscriptionService(deps: PushSubscriptionServiceDeps)
   const sweep = async () => {
     const removed = await store.pushSubscriptions.removeExpired()
     for (const id of removed) unwatch(id)
+    for (const sub of store.pushSubscriptions.listAll()) if (credentialRevoked(sub)) await destroyRevoked(sub)
   }
 
   return {
