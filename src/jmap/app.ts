@@ -46,7 +46,9 @@ function baseUrl(c: Context): string {
 export function createJmapApp(deps: JmapAppDeps) {
   const { registry, capabilities } = jmapModules(deps)
   const known = new Set([...capabilities.keys()])
-  const auth = createJmapAuth(deps.authenticator, deps.clock)
+  const auth = createJmapAuth(deps.authenticator, deps.clock, {
+    isCredentialCurrent: deps.directory.accounts.isCredentialCurrent,
+  })
   const inFlight = new Map<number, number>()
   const provisioned = new Set<number>()
   const app = new Hono<JmapEnv>()

@@ -67,6 +67,24 @@ describe('discovery and session', () => {
     expect(roles).toContain('inbox')
   })
 
+  test('a revoked app password or a changed password stops working at once, not after the cache', async () => {
+    await t.server.services.directory.accounts.add({ email: 'dave@example.test', password: 'dave-password' })
+    const token = await t.server.services.directory.appPasswords.add('dave@example.test', 'laptop')
+    const session = (headers: Record<string, string>) => fetch(`${t.base}/jmap/session`, { headers })
+    const viaToken = { authorization: `Bearer ${token}` }
+    const viaPassword = { authorization: basic('dave@example.test', 'dave-password') }
+    expect((await session(viaToken)).status).toBe(200)
+    expect((await session(viaPassword)).status).toBe(200)
+    t.server.services.directory.appPasswords.remove('dave@example.test', 'laptop')
+    expect((await session(viaToken)).status).toBe(401)
+    expect((await session(viaPassword)).status).toBe(200)
+    await t.server.services.directory.accounts.setPassword('dave@example.test', 'dave-new-password')
+    expect((await session(viaPassword)).status).toBe(401)
+    expect((await session({ authorization: basic('dave@example.test', 'dave-new-password') })).status).toBe(
+      200,
+    )
+  })
+
   test('the session names the account, the capabilities with limits, and absolute URL templates', async () => {
     const res = await fetch(`${t.base}/jmap/session`, { headers: { authorization: t.alice.authorization } })
     expect(res.status).toBe(200)

@@ -15,6 +15,12 @@ export type AuthResult =
 export interface CredentialCacheOptions {
   /** How long a verified header is trusted without checking the password again. */
   ttlMs?: number
+  /**
+   * Whether the credential behind a remembered header still works (directory
+   * accounts.isCredentialCurrent, a cheap lookup): a revoked app password or a changed password
+   * stops working at once, not when the remembered header expires.
+   */
+  isCredentialCurrent?: (accountId: number, credential: string) => boolean
   maxEntries?: number
 }
 
@@ -42,7 +48,12 @@ export function createJmapAuth(
       const key = createHash('sha256').update(header).digest('base64')
       const now = clock.now()
       const hit = verified.get(key)
-      if (hit && hit.until > now) return { ok: true, principal: hit.principal }
+      if (
+        hit &&
+        hit.until > now &&
+        (options.isCredentialCurrent?.(hit.principal.id, hit.principal.credential) ?? true)
+      )
+        return { ok: true, principal: hit.principal }
       if (hit) verified.delete(key)
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
       const basic = bearer ? undefined : parseBasicAuthorization(header)
