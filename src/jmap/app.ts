@@ -9,7 +9,7 @@ import { createJmapAuth } from './core/auth.ts'
 import { websocketCapability } from './core/capabilities.ts'
 import type { JmapPrincipal, JmapServices } from './core/context.ts'
 import { dispatch, parseRequest } from './core/dispatch.ts'
-import { RequestError } from './core/errors.ts'
+import { problemResponse, RequestError } from './core/errors.ts'
 import { buildSession } from './core/session.ts'
 import { jmapModules } from './methods/index.ts'
 import { eventSourceResponse, parseEventSourceArgs } from './push/event-source.ts'
@@ -27,13 +27,6 @@ export interface JmapEnv {
 const jsonHeaders = {
   'content-type': 'application/json; charset=utf-8',
   'cache-control': 'no-cache, no-store',
-}
-
-function problem(err: RequestError): Response {
-  return new Response(JSON.stringify(err.problem()), {
-    status: err.status,
-    headers: { 'content-type': 'application/problem+json' },
-  })
 }
 
 /** The absolute URL of the JMAP endpoints as the client reached them. */
@@ -57,17 +50,19 @@ export function createJmapApp(deps: JmapAppDeps) {
     const result = await auth.authenticate(c.req.header('authorization'), c.env?.remoteAddress ?? 'unknown')
     if (!result.ok) {
       if (result.banned) {
-        return c.json(
-          { type: 'about:blank', status: 429, detail: 'too many failed logins; try again later' },
+        return problemResponse(
           429,
-          {
-            'retry-after': String(Math.ceil((result.retryAfterMs ?? 60_000) / 1000)),
-          },
+          'too many failed logins; try again later',
+          {},
+          { 'retry-after': String(Math.ceil((result.retryAfterMs ?? 60_000) / 1000)) },
         )
       }
-      return c.json({ type: 'about:blank', status: 401, detail: 'authentication required' }, 401, {
-        'www-authenticate': 'Basic realm="Postern JMAP", charset="UTF-8", Bearer realm="Postern JMAP"',
-      })
+      return problemResponse(
+        401,
+        'authentication required',
+        {},
+        { 'www-authenticate': 'Basic realm="Postern JMAP", charset="UTF-8", Bearer realm="Postern JMAP"' },
+      )
     }
     // An account made by the CLI or the admin gets its mailboxes on first use, as over IMAP.
     if (!provisioned.has(result.principal.id)) {
@@ -111,10 +106,15 @@ export function createJmapApp(deps: JmapAppDeps) {
     const limits = deps.limits
     const length = Number(c.req.header('content-length') ?? '0')
     if (length > limits.maxSizeRequest)
-      return problem(new RequestError('limit', 'the request is too large', 400, 'maxSizeRequest'))
+      return new RequestError('limit', 'the request is too large', 400, 'maxSizeRequest').response()
     const running = inFlight.get(principal.id) ?? 0
     if (running >= limits.maxConcurrentRequests)
-      return problem(new RequestError('limit', 'too many concurrent requests', 400, 'maxConcurrentRequests'))
+      return new RequestError(
+        'limit',
+        'too many concurrent requests',
+        400,
+        'maxConcurrentRequests',
+      ).response()
     inFlight.set(principal.id, running + 1)
     try {
       const bytes = await c.req.arrayBuffer()
@@ -132,7 +132,7 @@ export function createJmapApp(deps: JmapAppDeps) {
       const response = await runRequest(c, body)
       return c.body(JSON.stringify(response), 200, jsonHeaders)
     } catch (err) {
-      if (err instanceof RequestError) return problem(err)
+      if (err instanceof RequestError) return err.response()
       throw err
     } finally {
       const left = (inFlight.get(principal.id) ?? 1) - 1
@@ -144,10 +144,7 @@ export function createJmapApp(deps: JmapAppDeps) {
   // rfc8620#section-7.3
   app.get('/eventsource', (c) => {
     const args = parseEventSourceArgs(new URL(c.req.url).searchParams)
-    if (typeof args === 'string')
-      return c.json({ type: 'about:blank', status: 400, detail: args }, 400, {
-        'content-type': 'application/problem+json',
-      })
+    if (typeof args === 'string') return problemResponse(400, args)
     // The stream is idle between events by design; the listener's idle timeout must not cut it.
     c.env?.keepStreamOpen?.()
     return eventSourceResponse({
@@ -162,16 +159,15 @@ export function createJmapApp(deps: JmapAppDeps) {
   // rfc8887#section-4.2: the WebSocket opening handshake, authenticated like every request here.
   app.get('/ws', (c) => {
     if ((c.req.header('upgrade') ?? '').toLowerCase() !== 'websocket' || !canUpgrade(c))
-      return c.json({ type: 'about:blank', status: 400, detail: 'a WebSocket upgrade is required' }, 400)
+      return problemResponse(400, 'a WebSocket upgrade is required')
     if (!offersJmap(c.req.header('sec-websocket-protocol')))
-      return c.json({ type: 'about:blank', status: 400, detail: 'the "jmap" subprotocol is required' }, 400)
+      return problemResponse(400, 'the "jmap" subprotocol is required')
     const session = jmapWebSocketSession({
       principal: c.get('principal'),
       services: deps,
       run: (body) => runRequest(c, body),
     })
-    if (!c.env.upgradeWebSocket?.(session))
-      return c.json({ type: 'about:blank', status: 400, detail: 'the WebSocket upgrade failed' }, 400)
+    if (!c.env.upgradeWebSocket?.(session)) return problemResponse(400, 'the WebSocket upgrade failed')
     return c.body(null, 200)
   })
 

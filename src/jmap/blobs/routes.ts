@@ -2,6 +2,7 @@
 // JMAP sub-app behind its authentication: an account reaches only its own blobs.
 import { Hono } from 'hono'
 import type { JmapPrincipal, JmapServices } from '../core/context.ts'
+import { problemResponse } from '../core/errors.ts'
 import { parseAccountId } from '../core/ids.ts'
 import { readBlob } from './access.ts'
 import { createUploader, readBodyAtMost, UploadTooLarge, uploadedType } from './upload.ts'
@@ -10,15 +11,8 @@ interface BlobEnv {
   Variables: { principal: JmapPrincipal }
 }
 
-function problem(status: number, detail: string, extra: Record<string, unknown> = {}): Response {
-  return new Response(JSON.stringify({ type: 'about:blank', status, detail, ...extra }), {
-    status,
-    headers: { 'content-type': 'application/problem+json' },
-  })
-}
-
 function limitProblem(status: number, limit: string, detail: string): Response {
-  return problem(status, detail, { type: 'urn:ietf:params:jmap:error:limit', limit })
+  return problemResponse(status, detail, { type: 'urn:ietf:params:jmap:error:limit', limit })
 }
 
 /** A media type as a client may give it in ?type=: type/subtype with optional parameters. */
@@ -42,7 +36,8 @@ export function createBlobRoutes(services: JmapServices) {
 
   app.post('/upload/:accountId/', async (c) => {
     const principal = c.get('principal')
-    if (parseAccountId(c.req.param('accountId')) !== principal.id) return problem(404, 'no such account') // rfc8620#section-6.1: only the signed-in account
+    if (parseAccountId(c.req.param('accountId')) !== principal.id)
+      return problemResponse(404, 'no such account') // rfc8620#section-6.1: only the signed-in account
     const max = services.limits.maxSizeUpload
     const declared = Number(c.req.header('content-length') ?? '0')
     if (declared > max) return limitProblem(413, 'maxSizeUpload', `uploads are limited to ${max} bytes`)
@@ -66,7 +61,7 @@ export function createBlobRoutes(services: JmapServices) {
 
   app.get('/download/:accountId/:blobId/:name', (c) => {
     const principal = c.get('principal')
-    const notFound = () => problem(404, 'no such blob')
+    const notFound = () => problemResponse(404, 'no such blob')
     if (parseAccountId(c.req.param('accountId')) !== principal.id) return notFound()
     const content = readBlob(services, principal.id, c.req.param('blobId'))
     if (!content) return notFound()

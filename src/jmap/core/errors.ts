@@ -2,6 +2,19 @@
 // status with a problem details body, rfc7807), a method-level error (an "error" response in
 // place of the method's), and a per-object SetError inside a /set or /copy response.
 
+/** An HTTP error as an rfc7807 problem details response; `extra` may override `type`. */
+export function problemResponse(
+  status: number,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): Response {
+  return new Response(JSON.stringify({ type: 'about:blank', status, detail, ...extra }), {
+    status,
+    headers: { ...headers, 'content-type': 'application/problem+json' },
+  })
+}
+
 /** rfc8620#section-3.6.1 request-level error types (urn:ietf:params:jmap:error:…). */
 export type RequestErrorType = 'unknownCapability' | 'notJSON' | 'notRequest' | 'limit'
 
@@ -23,6 +36,11 @@ export class RequestError extends Error {
       detail: this.detail,
       ...(this.limit ? { limit: this.limit } : {}),
     }
+  }
+
+  response(): Response {
+    const { status, detail, ...extra } = this.problem()
+    return problemResponse(this.status, this.detail, extra)
   }
 }
 

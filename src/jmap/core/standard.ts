@@ -15,7 +15,7 @@ import {
 } from './args.ts'
 import { type MethodContext, resolveCreationRef } from './context.ts'
 import { invalidArguments, MethodError, SetError } from './errors.ts'
-import { isValidId } from './ids.ts'
+import { formatAccountId, isValidId } from './ids.ts'
 import type { MethodArgs } from './registry.ts'
 
 // --- state ---------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ export function changesResponse(
   inspect?.(result)
   const newState = result.hasMoreChanges ? String(result.newModseq) : stateOf(ctx, kind)
   return {
-    accountId: formatAccountIdOf(ctx),
+    accountId: accountIdOf(ctx),
     oldState: sinceText,
     newState,
     hasMoreChanges: result.hasMoreChanges,
@@ -103,11 +103,10 @@ export function changesResponse(
   }
 }
 
-function formatAccountIdOf(ctx: MethodContext): string {
-  return `A${ctx.accountId.toString(36)}`
+/** The accountId a response names: the one the call works on. */
+export function accountIdOf(ctx: MethodContext): string {
+  return formatAccountId(ctx.accountId)
 }
-
-export { formatAccountIdOf as accountIdOf }
 
 // --- /set ----------------------------------------------------------------------------------
 
@@ -201,7 +200,7 @@ export async function standardSet(
   }
   const nullIfEmpty = (o: Record<string, unknown>) => (Object.keys(o).length > 0 ? o : null)
   return {
-    accountId: formatAccountIdOf(ctx),
+    accountId: accountIdOf(ctx),
     oldState,
     newState: stateOf(ctx, kind),
     created: nullIfEmpty(out.created),
