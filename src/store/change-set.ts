@@ -22,9 +22,9 @@ export type ChangeOp = 'created' | 'updated' | 'destroyed' | 'counts'
 // A thread's unread state is seen from every mailbox holding one of its emails (rfc8621#section-2
 // unreadThreads counts a thread whose unread email may be elsewhere), so a change to an email
 // may change the counts of mailboxes the operation never touched: those of its whole thread.
-const threadMailboxesSql = `SELECT DISTINCT mm.mailbox_id FROM emails e
-  JOIN mailbox_messages mm ON mm.email_id = e.id
-  WHERE e.account_id = ?1 AND e.thread_id IN (
+// mailbox_threads (kept by triggers in this same transaction) holds exactly those pairs.
+const threadMailboxesSql = `SELECT DISTINCT mailbox_id FROM mailbox_threads INDEXED BY mailbox_threads_thread_idx
+  WHERE account_id = ?1 AND thread_id IN (
     SELECT thread_id FROM emails WHERE id IN (SELECT value FROM json_each(?2))
     UNION SELECT value FROM json_each(?3))`
 

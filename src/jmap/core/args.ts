@@ -68,3 +68,10 @@ export function optionalObject(args: MethodArgs, name: string): Record<string, u
 export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v)
 }
+
+/** rfc8620#section-1.4 UTCDate: "2026-09-01T10:00:00Z", fractions allowed. */
+export function parseUtcDate(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)) return undefined
+  const ms = Date.parse(value)
+  return Number.isNaN(ms) ? undefined : ms
+}

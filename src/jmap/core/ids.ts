@@ -18,3 +18,8 @@ export function isValidId(value: unknown): value is string {
     typeof value === 'string' && value.length >= 1 && value.length <= 255 && /^[A-Za-z0-9_-]+$/.test(value)
   )
 }
+
+/** A state string this server issued (a modseq), or undefined. */
+export function parseState(text: string): number | undefined {
+  return /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : undefined
+}

@@ -15,7 +15,7 @@ import {
 } from './args.ts'
 import { type MethodContext, resolveCreationRef } from './context.ts'
 import { invalidArguments, MethodError, SetError } from './errors.ts'
-import { formatAccountId, isValidId } from './ids.ts'
+import { formatAccountId, isValidId, parseState } from './ids.ts'
 import type { MethodArgs } from './registry.ts'
 
 // --- state ---------------------------------------------------------------------------------
@@ -23,10 +23,6 @@ import type { MethodArgs } from './registry.ts'
 /** The state string of one type: the last modseq at which an object of that type changed. */
 export function stateOf(ctx: MethodContext, kind: ChangeKind): string {
   return String(ctx.services.store.kindState(ctx.accountId, kind))
-}
-
-function parseState(text: string): number | undefined {
-  return /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : undefined
 }
 
 // --- /get ----------------------------------------------------------------------------------

@@ -3,19 +3,12 @@
 import { isStoreError } from '../../lib/errors.ts'
 import { type KeywordSet, maxKeywordsPerEmail, toKeywordSet } from '../../store/keywords.ts'
 import { parseObjectId } from '../../store/object-ids.ts'
-import { isPlainObject } from '../core/args.ts'
+import { isPlainObject, parseUtcDate } from '../core/args.ts'
 import { type MethodContext, resolveCreationRef } from '../core/context.ts'
 import { SetError } from '../core/errors.ts'
 
 /** The most mailboxes one email may be in (advertised as maxMailboxesPerEmail, rfc8621#section-1.3.1). */
 export const maxMailboxesPerEmail = 256
-
-/** rfc8620#section-1.4 UTCDate: "2026-09-01T10:00:00Z", fractions allowed. */
-export function parseUtcDate(value: unknown): number | undefined {
-  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value)) return undefined
-  const ms = Date.parse(value)
-  return Number.isNaN(ms) ? undefined : ms
-}
 
 /**
  * mailboxIds (Id[Boolean], rfc8621#section-4.1.1): every value true, ids of the account's

@@ -14,7 +14,7 @@ import {
 } from '../../search/index.ts'
 import { normalizeKeyword } from '../../store/keywords.ts'
 import { parseObjectId } from '../../store/object-ids.ts'
-import { isPlainObject } from '../core/args.ts'
+import { isPlainObject, parseUtcDate } from '../core/args.ts'
 import { invalidArguments, MethodError } from '../core/errors.ts'
 
 /** rfc8621#section-4.4.2: the sort properties served (the mail capability's emailQuerySortOptions). */
@@ -88,8 +88,6 @@ const mutableConditions = new Set([
 ])
 
 /** rfc8620#section-1.4 UTCDate: "Z" only, fraction omitted when zero (a zero one is tolerated). */
-const utcDatePattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/
-
 function readString(value: unknown, name: string): string {
   if (typeof value !== 'string') throw invalidArguments(`filter ${name} must be a string`)
   return value
@@ -105,9 +103,8 @@ function readKeyword(value: unknown, name: string): string {
 }
 
 function readDate(value: unknown, name: string): number {
-  const text = readString(value, name)
-  const ms = utcDatePattern.test(text) ? Date.parse(text) : Number.NaN
-  if (Number.isNaN(ms)) throw invalidArguments(`filter ${name} must be a UTCDate`)
+  const ms = parseUtcDate(readString(value, name))
+  if (ms === undefined) throw invalidArguments(`filter ${name} must be a UTCDate`)
   return ms
 }
 

@@ -16,7 +16,7 @@ import {
 import { mailCapability } from '../core/capabilities.ts'
 import { type MethodContext, resolveCreationRef } from '../core/context.ts'
 import { invalidArguments, MethodError } from '../core/errors.ts'
-import { isValidId } from '../core/ids.ts'
+import { isValidId, parseState } from '../core/ids.ts'
 import type { MethodArgs, MethodDefinition } from '../core/registry.ts'
 import { accountIdOf, stateOf } from '../core/standard.ts'
 import { readEmailFilter, readEmailSort } from './email-filter.ts'
@@ -98,10 +98,6 @@ function emailQuery(args: MethodArgs, ctx: MethodContext): MethodArgs {
 }
 
 /** rfc8620#section-1.2 state strings: the modseq the Email state is made of. */
-function parseState(text: string): number | undefined {
-  return /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : undefined
-}
-
 /** The change log of one kind since `since`, every change at once; cannotCalculateChanges past its history. */
 function changesSince(ctx: MethodContext, kind: 'email' | 'thread', since: number) {
   try {

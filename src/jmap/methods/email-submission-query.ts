@@ -4,7 +4,7 @@
 
 import { formatObjectId } from '../../store/object-ids.ts'
 import type { SubmissionKeys as SubmissionRow } from '../../store/submissions.ts'
-import { isPlainObject, optionalBoolean } from '../core/args.ts'
+import { isPlainObject, optionalBoolean, parseUtcDate } from '../core/args.ts'
 import type { MethodContext } from '../core/context.ts'
 import { invalidArguments, MethodError } from '../core/errors.ts'
 import type { MethodArgs } from '../core/registry.ts'
@@ -23,10 +23,8 @@ function idList(value: unknown, name: string): Set<string> {
 
 /** rfc8620#section-1.4 UTCDate: "Z" required. */
 function utcDateOf(value: unknown, name: string): number {
-  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value))
-    throw invalidArguments(`filter ${name} must be a UTCDate`)
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) throw invalidArguments(`filter ${name} must be a UTCDate`)
+  const ms = parseUtcDate(value)
+  if (ms === undefined) throw invalidArguments(`filter ${name} must be a UTCDate`)
   return ms
 }
 

@@ -5,7 +5,7 @@ import type { MailboxRow } from '../../store/mailboxes.ts'
 import { isPlainObject, optionalBoolean, optionalString, optionalUnsignedInt } from '../core/args.ts'
 import type { MethodContext } from '../core/context.ts'
 import { invalidArguments, MethodError } from '../core/errors.ts'
-import { isValidId } from '../core/ids.ts'
+import { isValidId, parseState } from '../core/ids.ts'
 import type { MethodArgs } from '../core/registry.ts'
 import { accountIdOf, queryWindow, stateOf } from '../core/standard.ts'
 import { formatMailboxId, parseMailboxId } from './mailbox-object.ts'
@@ -237,7 +237,7 @@ export function mailboxQueryChanges(args: MethodArgs, ctx: MethodContext): Metho
   const upToId = optionalString(args, 'upToId')
   if (upToId !== null && !isValidId(upToId)) throw invalidArguments('upToId must be an id')
   const calculateTotal = optionalBoolean(args, 'calculateTotal', false)
-  const since = /^(0|[1-9][0-9]{0,15})$/.test(sinceQueryState) ? Number(sinceQueryState) : undefined
+  const since = parseState(sinceQueryState)
   if (since === undefined) throw new MethodError('cannotCalculateChanges', 'unknown query state')
   const store = ctx.services.store
   const newQueryState = stateOf(ctx, 'mailbox')

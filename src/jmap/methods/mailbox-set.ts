@@ -1,6 +1,7 @@
 // Mailbox/set (rfc8621#section-2.5): create, update (rename, move under another parent, role,
 // sortOrder, subscription) and destroy, with onDestroyRemoveEmails. The store does the work
 // that IMAP CREATE/RENAME/DELETE share; this module checks the JMAP rules and names the SetError.
+import { isStoreError } from '../../lib/errors.ts'
 import { type MailboxRow, mailboxRoles } from '../../store/mailboxes.ts'
 import { formatObjectId } from '../../store/object-ids.ts'
 import { isCreationRef, optionalBoolean, optionalIds, optionalObject } from '../core/args.ts'
@@ -152,9 +153,12 @@ export async function mailboxSet(args: MethodArgs, ctx: MethodContext): Promise<
   const rows = () => store.listMailboxes(accountId)
   const find = (id: string): MailboxRow => {
     const rowId = parseMailboxId(id)
-    const row = rowId === undefined ? undefined : rows().find((r) => r.id === rowId)
-    if (!row) throw new SetError('notFound', `no mailbox ${id}`)
-    return row
+    try {
+      if (rowId !== undefined) return store.getMailbox(accountId, rowId)
+    } catch (err) {
+      if (!isStoreError(err, 'notFound')) throw err
+    }
+    throw new SetError('notFound', `no mailbox ${id}`)
   }
   const create = optionalObject(args, 'create')
   const destroy = optionalIds(args, 'destroy')

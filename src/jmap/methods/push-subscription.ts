@@ -4,7 +4,7 @@
 // credential is revoked or changed (rfc8620#section-7.2).
 import { createHash, randomBytes } from 'node:crypto'
 import type { PushSubscriptionChanges, StoredPushSubscription } from '../../store/push-subscriptions.ts'
-import { isPlainObject, optionalIds, optionalObject } from '../core/args.ts'
+import { isPlainObject, optionalIds, optionalObject, parseUtcDate } from '../core/args.ts'
 import { coreCapability } from '../core/capabilities.ts'
 import { type MethodContext, resolveCreationRef } from '../core/context.ts'
 import { invalidArguments, MethodError, SetError } from '../core/errors.ts'
@@ -82,10 +82,8 @@ function getPushSubscriptions(args: MethodArgs, ctx: MethodContext): MethodArgs 
 /** rfc8620#section-1.4 UTCDate → milliseconds, clamped to the server's maximum lifetime. */
 function readExpires(value: unknown, now: number): number {
   if (value === null || value === undefined) return now + maxPushSubscriptionLifetimeMs
-  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value))
-    throw SetError.invalidProperties(['expires'], 'expires must be a UTCDate or null')
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) throw SetError.invalidProperties(['expires'], 'expires must be a UTCDate or null')
+  const ms = parseUtcDate(value)
+  if (ms === undefined) throw SetError.invalidProperties(['expires'], 'expires must be a UTCDate or null')
   if (ms <= now) throw SetError.invalidProperties(['expires'], 'expires must be in the future')
   return Math.min(ms, now + maxPushSubscriptionLifetimeMs)
 }

@@ -3,7 +3,7 @@
 // digest of the settings, so it changes exactly when they do.
 import { createHash } from 'node:crypto'
 import type { VacationSettings } from '../../store/vacation.ts'
-import { optionalIds, optionalObject, optionalString } from '../core/args.ts'
+import { optionalIds, optionalObject, optionalString, parseUtcDate } from '../core/args.ts'
 import { vacationCapability } from '../core/capabilities.ts'
 import type { MethodContext } from '../core/context.ts'
 import { MethodError, SetError } from '../core/errors.ts'
@@ -34,10 +34,8 @@ function toJmap(s: VacationSettings): Record<string, unknown> {
 /** rfc8620#section-1.4 UTCDate or null. */
 function readDate(value: unknown, name: string): number | null {
   if (value === null) return null
-  if (typeof value !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(value))
-    throw SetError.invalidProperties([name], `${name} must be a UTCDate or null`)
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) throw SetError.invalidProperties([name], `${name} must be a UTCDate or null`)
+  const ms = parseUtcDate(value)
+  if (ms === undefined) throw SetError.invalidProperties([name], `${name} must be a UTCDate or null`)
   return ms
 }
 

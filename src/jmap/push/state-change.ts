@@ -1,10 +1,11 @@
 // StateChange objects (rfc8620#section-7.1, with rfc8887#section-4.3.5.1's pushState): which
 // JMAP types a push client can follow, their states (the same strings /get returns), and a
 // per-connection subscription on the event bus that coalesces bursts of commits into one push.
+
 import type { AccountChange, EventBus } from '../../events/bus.ts'
 import type { ChangeKind } from '../../store/change-set.ts'
 import type { MailStore } from '../../store/index.ts'
-import { formatAccountId } from '../core/ids.ts'
+import { formatAccountId, parseState } from '../core/ids.ts'
 
 /** JMAP type name → the store's change kind whose state it carries. */
 export const pushTypes = {
@@ -46,7 +47,7 @@ export function pushStateOf(store: MailStore, accountId: number): string {
 }
 
 export function parsePushState(text: unknown): number | undefined {
-  return typeof text === 'string' && /^(0|[1-9][0-9]{0,15})$/.test(text) ? Number(text) : undefined
+  return typeof text === 'string' ? parseState(text) : undefined
 }
 
 /** The current state of each of `types`. */
