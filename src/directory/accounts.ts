@@ -86,6 +86,20 @@ function checkQuota(value: number | null | undefined, what: string): number | nu
 export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
   // A hash to verify against when the login is unknown, so timing does not tell which logins exist.
   let dummyHash: Promise<string> | undefined
+  /** A failed check that takes as long as one failing on a real hash: no timing tells which part was wrong. */
+  const failSlowly = async (secret: string): Promise<undefined> => {
+    dummyHash ??= hasher.hash(randomPassword())
+    await hasher.verify(secret.slice(0, maxPasswordLength), await dummyHash)
+    return undefined
+  }
+  /** An app password that matched: marked used, and named as the credential. */
+  const usedAppPassword = (
+    account: { id: number; email: string },
+    app: { id: number; name: string },
+  ): AuthenticatedAccount => {
+    db.update(appPasswords).set({ lastUsedAt: clock.now() }).where(eq(appPasswords.id, app.id)).run()
+    return { id: account.id, email: account.email, appPassword: app.name, credential: `app:${app.id}` }
+  }
   const findByEmail = (email: string) =>
     db.select(columns).from(accounts).where(eq(accounts.email, email)).get()
 
@@ -243,14 +257,9 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
               .innerJoin(accounts, eq(accounts.id, appPasswords.accountId))
               .where(eq(appPasswords.id, rowId))
               .get()
-      if (!row) {
-        dummyHash ??= hasher.hash(randomPassword())
-        await hasher.verify(token.slice(0, maxPasswordLength), await dummyHash)
-        return undefined
-      }
+      if (!row) return failSlowly(token)
       if (!(await hasher.verify(token, row.hash)) || row.isDisabled) return undefined
-      db.update(appPasswords).set({ lastUsedAt: clock.now() }).where(eq(appPasswords.id, row.appId)).run()
-      return { id: row.id, email: row.email, appPassword: row.name, credential: `app:${row.appId}` }
+      return usedAppPassword(row, { id: row.appId, name: row.name })
     },
 
     /**
@@ -268,26 +277,26 @@ export function createAccounts(db: Db, hasher: PasswordHasher, clock: Clock) {
         .from(accounts)
         .where(eq(accounts.email, login.trim().toLowerCase()))
         .get()
-      if (!row || password.length > maxPasswordLength) {
-        dummyHash ??= hasher.hash(randomPassword())
-        await hasher.verify(password.slice(0, maxPasswordLength), await dummyHash)
-        return undefined
-      }
+      if (!row || password.length > maxPasswordLength) return failSlowly(password)
       if (await hasher.verify(password, row.hash))
         return row.isDisabled
           ? undefined
           : { id: row.id, email: row.email, credential: passwordCredential(row.hash) }
+      // An app password names its row ("ap-<id>-…"): only that hash is checked. Older ones,
+      // without an id, are tried against each of the account's app passwords.
+      const rowId = appPasswordRowId(password)
       const apps = db
         .select({ id: appPasswords.id, name: appPasswords.name, hash: appPasswords.passwordHash })
         .from(appPasswords)
-        .where(eq(appPasswords.accountId, row.id))
+        .where(
+          rowId === undefined
+            ? eq(appPasswords.accountId, row.id)
+            : and(eq(appPasswords.accountId, row.id), eq(appPasswords.id, rowId)),
+        )
         .all()
       for (const app of apps) {
-        if (await hasher.verify(password, app.hash)) {
-          if (row.isDisabled) return undefined
-          db.update(appPasswords).set({ lastUsedAt: clock.now() }).where(eq(appPasswords.id, app.id)).run()
-          return { id: row.id, email: row.email, appPassword: app.name, credential: `app:${app.id}` }
-        }
+        if (await hasher.verify(password, app.hash))
+          return row.isDisabled ? undefined : usedAppPassword(row, app)
       }
       return undefined
     },

@@ -66,5 +66,3 @@ export function createUploader(services: JmapServices) {
     }
   }
 }
-
-export type Uploader = ReturnType<typeof createUploader>

@@ -1,9 +1,11 @@
 // Sending one EmailSubmission (rfc8621#section-7.5 create): the envelope (given, or derived from
 // the header), the checks that make the SetErrors, and the hand-over to delivery exactly as SMTP
 // submission does it (local recipients stored, remote ones queued and DKIM-signed by the queue).
+
 import type { ResolvedAccount } from '../../directory/resolve.ts'
 import { randomId } from '../../lib/ids.ts'
 import { parseAddressList } from '../../mail/address.ts'
+import { rfc5322Date } from '../../mail/date.ts'
 import { bodyOffset, extractHeaderFields, headerSection, splitHeaderFields } from '../../mail/header.ts'
 import type { IdentityRow } from '../../store/identities.ts'
 import type {
@@ -89,10 +91,6 @@ function deriveEnvelope(
 function withoutBcc(raw: Uint8Array): Uint8Array {
   const header = extractHeaderFields(headerSection(raw), ['bcc'], true)
   return Buffer.concat([header, raw.subarray(bodyOffset(raw))])
-}
-
-function rfc5322Date(d: Date): string {
-  return d.toUTCString().replace(/GMT$/, '+0000')
 }
 
 export interface SendInput {

@@ -202,11 +202,6 @@ export function createPushSubscriptionService(deps: PushSubscriptionServiceDeps)
     destroyed(id: number): void {
       unwatch(id)
     },
-
-    /** How many subscriptions are being pushed to now (for tests and the log). */
-    activeCount(): number {
-      return watchers.size
-    },
   }
 }
 

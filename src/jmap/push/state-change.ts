@@ -22,10 +22,6 @@ export type PushTypeName = keyof typeof pushTypes
 
 export const allPushTypes = Object.keys(pushTypes) as PushTypeName[]
 
-export function isPushType(name: string): name is PushTypeName {
-  return Object.hasOwn(pushTypes, name)
-}
-
 /**
  * The types a client asked for: null (or "*" in the EventSource URL) is every type. Names this
  * server does not push (another capability's types) are ignored: there is never a change to them.

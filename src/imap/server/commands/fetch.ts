@@ -42,33 +42,35 @@ export const fetch: Handler<'FETCH'> = async (ctx, c) => {
   // rfc7162#section-3.1: CHANGEDSINCE and fetching MODSEQ are CONDSTORE enabling commands.
   if (c.changedSince !== undefined || plan.hasModseq) ctx.enabled.add('CONDSTORE')
   const writer = new ResponseWriter(ctx.conn)
-  if (c.vanished && c.changedSince !== undefined) {
-    await writer.line(vanishedEarlier(ctx, selected, c, c.changedSince))
-  }
-  const { sources, gone } = loadListing(ctx, selected, seqs, c.changedSince)
-  const changed =
-    plan.setsSeen && !selected.readOnly
-      ? await markSeen(
-          ctx,
-          selected,
-          sources.filter((s) => !s.pending).map((s) => s.message),
-        )
-      : new Set<number>()
-  const options: RenderOptions = {
-    utf8: ctx.utf8Names,
-    condstore: ctx.enabled.has('CONDSTORE'),
-    changedSince: c.changedSince !== undefined,
-    flagsOf: (m) => selected.flagsOf(m),
-  }
-  let lost = gone
+  let lost = 0
   try {
+    if (c.vanished && c.changedSince !== undefined) {
+      await writer.line(vanishedEarlier(ctx, selected, c, c.changedSince))
+    }
+    const { sources, gone } = loadListing(ctx, selected, seqs, c.changedSince)
+    const changed =
+      plan.setsSeen && !selected.readOnly
+        ? await markSeen(
+            ctx,
+            selected,
+            sources.filter((s) => !s.pending).map((s) => s.message),
+          )
+        : new Set<number>()
+    const options: RenderOptions = {
+      utf8: ctx.utf8Names,
+      condstore: ctx.enabled.has('CONDSTORE'),
+      changedSince: c.changedSince !== undefined,
+      flagsOf: (m) => selected.flagsOf(m),
+    }
+    lost = gone
     for (let i = 0; i < sources.length; i += batchSize) {
       const batch = sources.slice(i, i + batchSize)
       for (const s of batch) s.flagsChanged = changed.has(s.message.uid)
       lost += await writeBatch(ctx, selected, plan, batch, options, writer)
     }
   } finally {
-    // Responses already made go out before the completion, also when a later message failed.
+    // Responses already made (VANISHED included) go out before the completion, also when a
+    // later step failed.
     await writer.end()
   }
   const name = c.uid ? 'UID FETCH' : 'FETCH'
