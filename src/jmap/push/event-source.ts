@@ -2,13 +2,7 @@
 // answers text/event-stream with a "state" event (a StateChange) whenever a requested type
 // changes and, when asked, "ping" events while idle. Web-standard streams only.
 import type { JmapServices } from '../core/context.ts'
-import {
-  type PushTypeName,
-  pushStateOf,
-  type StateChange,
-  selectTypes,
-  subscribeStateChanges,
-} from './state-change.ts'
+import { type PushTypeName, type StateChange, selectTypes, subscribeStateChanges } from './state-change.ts'
 
 /** rfc8620#section-7.3: servers MUST NOT have a minimum above 30 s nor a maximum below 300 s. */
 export const minPingSeconds = 5
@@ -86,12 +80,10 @@ export function eventSourceResponse({
           schedulePing()
         }, args.pingSeconds * 1000)
       }
-      const onState = (change: StateChange) => {
+      const onState = (change: StateChange, pushState: string) => {
         // The id is the pushState: a reconnecting EventSource sends it back as Last-Event-ID and
         // is told at once what changed while it was away.
-        write(
-          `event: state\nid: ${pushStateOf(services.store, accountId)}\ndata: ${JSON.stringify(change)}\n\n`,
-        )
+        write(`event: state\nid: ${pushState}\ndata: ${JSON.stringify(change)}\n\n`)
         if (args.closeAfterState) cleanup()
         else schedulePing()
       }

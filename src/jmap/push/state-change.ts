@@ -37,11 +37,6 @@ export interface StateChange {
   pushState?: string
 }
 
-/** The pushState (rfc8887#section-4.3.5.1): the account's modseq, which covers every type's state. */
-export function pushStateOf(store: MailStore, accountId: number): string {
-  return String(store.modseq(accountId))
-}
-
 export function parsePushState(text: unknown): number | undefined {
   return typeof text === 'string' ? parseState(text) : undefined
 }
@@ -66,8 +61,8 @@ export interface PushSubscriptionOptions {
   store: MailStore
   accountId: number
   types: readonly PushTypeName[]
-  /** Receives each StateChange (never an empty one). */
-  push: (change: StateChange) => void
+  /** Receives each StateChange (never an empty one) and the pushState it brings the client to. */
+  push: (change: StateChange, pushState: string) => void
   /** Whether StateChange objects carry pushState (WebSocket only). */
   withPushState: boolean
   /**
@@ -87,28 +82,36 @@ export interface PushSubscription {
 export function subscribeStateChanges(options: PushSubscriptionOptions): PushSubscription {
   const { events, store, accountId, types, push, withPushState } = options
   const coalesceMs = options.coalesceMs ?? 20
-  const wanted = new Set<ChangeKind>(types.map((t) => pushTypes[t]))
   // What this client was last told (or, at the start, what it is taken to know), so a type
   // whose state did not move is never pushed again.
   const told = statesOf(store, accountId, types)
-  let pending = false
+  // The event carries the new states: every change row of a commit is written at its modseq, so
+  // each kind it names now has that modseq as its state (store.kindState), with no query.
+  const pending = new Map<PushTypeName, string>()
+  let pendingModseq = 0
   let timer: ReturnType<typeof setTimeout> | undefined
   let stopped = false
 
   const flush = () => {
     timer = undefined
-    if (stopped || !pending) return
-    pending = false
-    const now = statesOf(store, accountId, types)
-    const changed = new Map([...now].filter(([type, state]) => told.get(type) !== state))
+    if (stopped || pending.size === 0) return
+    const changed = new Map([...pending].filter(([type, state]) => told.get(type) !== state))
+    pending.clear()
     for (const [type, state] of changed) told.set(type, state)
+    const pushState = String(pendingModseq)
     if (changed.size > 0)
-      push(stateChange(accountId, changed, withPushState ? pushStateOf(store, accountId) : undefined))
+      push(stateChange(accountId, changed, withPushState ? pushState : undefined), pushState)
   }
 
   const listener = (change: AccountChange) => {
-    if (!change.kinds.some((k) => wanted.has(k))) return
-    pending = true
+    let wanted = false
+    for (const type of types) {
+      if (!change.kinds.includes(pushTypes[type])) continue
+      pending.set(type, String(change.modseq))
+      wanted = true
+    }
+    if (!wanted) return
+    pendingModseq = Math.max(pendingModseq, change.modseq)
     timer ??= setTimeout(flush, coalesceMs)
   }
   const unsubscribe = events.subscribe(accountId, listener)
@@ -118,7 +121,8 @@ export function subscribeStateChanges(options: PushSubscriptionOptions): PushSub
     const current = store.modseq(accountId)
     const usable = since !== undefined && since <= current
     const caughtUp = new Map([...told].filter(([, state]) => !usable || Number(state) > (since ?? 0)))
-    if (caughtUp.size > 0) push(stateChange(accountId, caughtUp, withPushState ? String(current) : undefined))
+    if (caughtUp.size > 0)
+      push(stateChange(accountId, caughtUp, withPushState ? String(current) : undefined), String(current))
   }
 
   return {
