@@ -1,6 +1,10 @@
 // The SQLite database: one file, WAL, foreign keys, busy timeout, FULL sync so what a client
 // was told is committed survives a power cut (the writer instead fsyncs the WAL itself, off the
 // event loop: db/wal-sync.ts). Drizzle on bun:sqlite.
+//
+// Hot statements that join tables write an equality on a bound parameter as `= +?`: with a plain
+// `= ?` in a join, the SQLite Bun bundles compiles the statement again at every execution
+// (measured: a two-table point lookup 25 µs instead of 5). Unary plus leaves the value as it is.
 import { Database } from 'bun:sqlite'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'

@@ -46,7 +46,7 @@ const maxBetweens = 20
 /** A numeric parameter (literals stay out of the SQL text, so statements are reused by shape). */
 function param(ctx: CompileContext, n: number): string {
   ctx.params.push(Math.floor(n))
-  return '?'
+  return '+?'
 }
 
 function idList(ctx: CompileContext, column: string, ids: readonly number[]): string {
@@ -115,10 +115,10 @@ function sentDayCondition(ctx: CompileContext, comparison: 'before' | 'on' | 'si
   const hi = start + dayMs + zoneMarginMs
   ctx.params.push(lo, hi)
   const expr = `(CASE WHEN e.sent_at IS NULL THEN strftime('%Y-%m-%d', e.received_at / 1000, 'unixepoch')
-    WHEN e.sent_at < ? THEN '0000-00-00' WHEN e.sent_at >= ? THEN '9999-99-99'
+    WHEN e.sent_at < +? THEN '0000-00-00' WHEN e.sent_at >= +? THEN '9999-99-99'
     ELSE COALESCE(substr(json_extract(f.meta, '$.sentAt'), 1, 10), strftime('%Y-%m-%d', e.sent_at / 1000, 'unixepoch')) END)`
   ctx.params.push(day)
-  return `${expr} ${comparison === 'before' ? '<' : comparison === 'on' ? '=' : '>='} ?`
+  return `${expr} ${comparison === 'before' ? '<' : comparison === 'on' ? '=' : '>='} +?`
 }
 
 /** Whether the email aliased `alias` has a keyword (system keywords are flag bits). */
@@ -165,8 +165,13 @@ export function compile(q: Query, ctx: CompileContext): string {
       return q.of.length === 0 ? '1' : `(${q.of.map((x) => compile(x, ctx)).join(' AND ')})`
     case 'or':
       return q.of.length === 0 ? '0' : `(${q.of.map((x) => compile(x, ctx)).join(' OR ')})`
-    case 'not':
+    case 'not': {
+      // NOT of a system flag as `= 0`: the form the unseen partial index is defined with.
+      const bit =
+        q.of.op === 'keyword' ? systemKeywords[q.of.keyword as keyof typeof systemKeywords] : undefined
+      if (bit !== undefined) return `(${ctx.flags} & ${bit}) = 0`
       return `NOT (${compile(q.of, ctx)})`
+    }
     case 'keyword': {
       // System flags are copied onto the mailbox row: no email row is read for them.
       const bit = systemKeywords[q.keyword as keyof typeof systemKeywords]

@@ -25,6 +25,8 @@ export const changedSinceSql =
   'SELECT uid FROM mailbox_messages INDEXED BY mailbox_messages_modseq_idx WHERE mailbox_id = ? AND modseq > ?'
 export const vanishedSinceSql =
   'SELECT uid FROM vanished INDEXED BY vanished_modseq_idx WHERE mailbox_id = ? AND modseq > ?'
+const expungedSinceSql =
+  'SELECT uid, modseq FROM vanished INDEXED BY vanished_modseq_idx WHERE mailbox_id = ? AND modseq > ?'
 
 export function createChangeLog(db: Db) {
   const uidsAfter = (text: string, mailboxId: number, sinceModseq: number): number[] => {
@@ -126,6 +128,14 @@ export function createChangeLog(db: Db) {
     /** UIDs expunged from a mailbox after `sinceModseq` (QRESYNC VANISHED), ascending. */
     vanishedSince(mailboxId: number, sinceModseq: number): number[] {
       return uidsAfter(vanishedSinceSql, mailboxId, sinceModseq)
+    },
+
+    /** UIDs expunged from a mailbox after `sinceModseq`, each with the MODSEQ of its expunge. */
+    expungedSince(mailboxId: number, sinceModseq: number): { uid: number; modseq: number }[] {
+      return db.$client.query(expungedSinceSql).all(mailboxId, sinceModseq) as {
+        uid: number
+        modseq: number
+      }[]
     },
 
     /** UIDs in a mailbox changed after `sinceModseq` (CONDSTORE CHANGEDSINCE), ascending. */

@@ -108,6 +108,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     // --- mailboxes -------------------------------------------------------------------------
     listMailboxes: (accountId: number): MailboxRow[] => mailboxes.list(accountId),
     getMailbox: (accountId: number, id: number): MailboxRow => mailboxes.get(accountId, id),
+    mailboxHighestModseq: (accountId: number, id: number): number => mailboxes.highestModseq(accountId, id),
     findMailbox: (accountId: number, path: string) => mailboxes.findByPath(accountId, path),
     findMailboxByRole: (accountId: number, role: string) => mailboxes.findByRole(accountId, role),
     createMailbox: (accountId: number, path: string, options: { role?: string | null } = {}) =>
@@ -378,6 +379,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     /** JMAP state of one type: the modseq of the last change to such an object. */
     kindState: changeLog.kindState,
     vanishedSince: changeLog.vanishedSince,
+    expungedSince: changeLog.expungedSince,
     changedSince: changeLog.changedSince,
     pruneChanges: (accountId: number, modseq: number) =>
       writer.write(() => changeLog.prune(accountId, modseq)),

@@ -66,6 +66,8 @@ function storedPath(path: string): string | undefined {
   }
 }
 
+const highestModseqSql = 'SELECT highest_modseq FROM mailboxes WHERE id = ? AND account_id = ?'
+
 export function createMailboxes(db: Db, clock: Clock) {
   // Looked up after every IMAP command of every session: compiled once, not built per call.
   const byId = db
@@ -150,6 +152,13 @@ export function createMailboxes(db: Db, clock: Clock) {
         .where(eq(mailboxes.accountId, accountId))
         .orderBy(asc(mailboxes.path))
         .all()
+    },
+
+    /** The mailbox's highest MODSEQ: what an IMAP session compares with after each command. */
+    highestModseq(accountId: number, id: number): number {
+      const row = db.$client.query(highestModseqSql).values(id, accountId)[0] as [number] | undefined
+      if (!row) throw new StoreError('notFound', 'no such mailbox')
+      return row[0]
     },
 
     get(accountId: number, id: number): MailboxRow {

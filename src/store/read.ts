@@ -39,14 +39,14 @@ const listingSql = (where: string, index = '') =>
   `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
           e.received_at AS receivedAt, e.thread_id AS threadId
      FROM mailbox_messages mm ${index} JOIN emails e ON e.id = mm.email_id
-    WHERE mm.mailbox_id = ? AND ${where} ORDER BY mm.uid`
+    WHERE mm.mailbox_id = +? AND ${where} ORDER BY mm.uid`
 const listingAllSql = listingSql('1')
 const listingByUidSql = listingSql('mm.uid IN (SELECT value FROM json_each(?))')
 const listingAfterSql = listingSql('mm.uid > ?')
 // Forced: with statistics SQLite would walk the whole mailbox in UID order to skip the sort.
 const listingChangedSql = listingSql('mm.modseq > ?', 'INDEXED BY mailbox_messages_modseq_idx')
 const headersSql = `SELECT e.id, ${blobHeaderColumns} FROM emails e JOIN blobs b ON b.id = e.blob_id
-  WHERE e.account_id = ? AND e.id IN (SELECT value FROM json_each(?))`
+  WHERE e.account_id = +? AND e.id IN (SELECT value FROM json_each(?))`
 
 export function createReader(db: Db) {
   /**
@@ -63,7 +63,7 @@ export function createReader(db: Db) {
       .query(
         `SELECT f.email_id AS emailId, ${columns.join(', ')} FROM email_facts f
            JOIN emails e ON e.id = f.email_id
-          WHERE e.account_id = ? AND f.email_id IN (SELECT value FROM json_each(?))`,
+          WHERE e.account_id = +? AND f.email_id IN (SELECT value FROM json_each(?))`,
       )
       .all(accountId, JSON.stringify([...new Set(ids)])) as StoredFacts[]
     const byId = new Map(rows.map((r) => [r.emailId, r]))
@@ -264,7 +264,7 @@ export function createReader(db: Db) {
       const row = db.$client
         .query(
           `SELECT b.data, b.encoding FROM emails e JOIN blobs b ON b.id = e.blob_id
-            WHERE e.account_id = ? AND e.id = ?`,
+            WHERE e.account_id = +? AND e.id = +?`,
         )
         .values(accountId, emailId)[0] as [Uint8Array, number] | undefined
       if (!row) throw new StoreError('notFound', 'no such message')

@@ -121,6 +121,11 @@ export const mailboxMessages = sqliteTable(
     // Unseen drafts (flags $seen = 1, $draft = 8): JMAP unreadEmails leaves them out (rfc8621#section-2).
     index('mailbox_messages_unseen_draft_idx').on(t.mailboxId).where(sql`flags & 9 = 8`),
     index('mailbox_messages_received_idx').on(t.mailboxId, t.receivedAt, t.emailId),
+    // IMAP SEARCH FLAGGED and UNSEEN (and searches that AND them with more) read only the
+    // messages concerned, not the whole mailbox's index; search/compile.ts writes those terms
+    // exactly so, since SQLite uses a partial index only for the very expression.
+    index('mailbox_messages_flagged_idx').on(t.mailboxId, t.uid).where(sql`flags & 2 != 0`),
+    index('mailbox_messages_unseen_idx').on(t.mailboxId, t.uid).where(sql`flags & 1 = 0`),
   ],
 )
 

@@ -6,6 +6,7 @@
 import { imapFlags, parseStoredKeywords } from '../../store/keywords.ts'
 import type { MailboxMessage } from '../../store/read.ts'
 import { compressSequenceSet } from '../proto/index.ts'
+import type { MailboxChangeFeed } from './change-feed.ts'
 import { MailboxView } from './mailbox-view.ts'
 import type { ImapDeps, ImapShared } from './types.ts'
 
@@ -76,8 +77,17 @@ export class SelectedMailbox {
       view.markExact(box.highestModseq)
     }
     this.view = view
+    this.feed = this.shared.changeFeeds.of(store, this.mailboxId, box.highestModseq)
     this.claimRecent(view.uids())
     this.reportedExists = this.exists
+  }
+
+  /** Held while selected, so that the shared feed lives as long as some session uses it. */
+  private feed: MailboxChangeFeed | undefined
+
+  private get changeFeed(): MailboxChangeFeed {
+    if (this.feed === undefined) throw new Error('mailbox not opened')
+    return this.feed
   }
 
   private get opened(): MailboxView {
@@ -139,18 +149,17 @@ export class SelectedMailbox {
    * flag updates (CONDSTORE enabled).
    */
   sync(options: { allowExpunge: boolean; vanished: boolean; withModseq: boolean }): string[] {
-    const { store } = this.deps
     const lines: string[] = []
-    const box = store.getMailbox(this.accountId, this.mailboxId)
-    const changed = box.highestModseq > this.knownModseq
-    if (changed) {
-      for (const uid of store.vanishedSince(this.mailboxId, this.knownModseq)) {
+    const highestModseq = this.deps.store.mailboxHighestModseq(this.accountId, this.mailboxId)
+    if (highestModseq > this.knownModseq) {
+      const changes = this.changeFeed.since(this.knownModseq, highestModseq)
+      for (const uid of changes.expunged) {
         if (this.emailIds.has(uid)) this.pendingExpunges.add(uid)
       }
-      // One query for both: messages added since (UIDs above the view) and flag changes.
+      // Both in one list: messages added since (UIDs above the view) and flag changes.
       const maxUid = this.maxUid
       const added: MailboxMessage[] = []
-      for (const m of store.mailboxMessagesChangedSince(this.mailboxId, this.knownModseq)) {
+      for (const m of changes.changed) {
         if (m.uid > maxUid) {
           added.push(m)
           continue
@@ -165,7 +174,7 @@ export class SelectedMailbox {
         for (const m of added) this.opened.append(m.uid, m.emailId)
         this.claimRecent(added.map((m) => m.uid))
       }
-      this.knownModseq = box.highestModseq
+      this.knownModseq = highestModseq
     }
     this.reportedFlags.clear()
     this.dirty = false

@@ -7,6 +7,7 @@ import type { Clock } from '../../lib/clock.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { Search } from '../../search/index.ts'
 import type { MailStore } from '../../store/index.ts'
+import { MailboxChangeFeeds } from './change-feed.ts'
 import { SharedUidLists } from './mailbox-view.ts'
 
 export interface ImapDeps {
@@ -27,8 +28,10 @@ export interface ImapShared {
   recentClaims: Map<number, number>
   /** Selected mailboxes' UID lists, shared by the sessions that see the same messages. */
   uidLists: SharedUidLists
+  /** Selected mailboxes' recent changes, read once for all the sessions that catch up with them. */
+  changeFeeds: MailboxChangeFeeds
 }
 
 export function createImapShared(): ImapShared {
-  return { recentClaims: new Map(), uidLists: new SharedUidLists() }
+  return { recentClaims: new Map(), uidLists: new SharedUidLists(), changeFeeds: new MailboxChangeFeeds() }
 }

@@ -1,19 +1,21 @@
-// Writes FETCH responses to the connection as they are made: small pieces are copied into one
-// output buffer (no buffer per piece, no concatenation), which goes out whenever it fills, and
-// the writer waits for the socket to drain every megabyte, so FETCH 1:* BODY[] never builds one
-// giant response and a slow client slows only itself (backpressure).
+// Writes FETCH responses to the connection as they are made: pieces are gathered and go out as
+// one buffer of exactly their size whenever 64 KiB are pending (a message body that large goes
+// out as it is, without a copy), and the writer waits for the socket to drain every megabyte, so
+// FETCH 1:* BODY[] never builds one giant response and a slow client slows only itself
+// (backpressure). No buffer is set aside per command: a busy server answers thousands of small
+// FETCHes a second, and a fixed 64 KiB buffer each was most of its garbage.
 import type { Connection } from '../../../net/index.ts'
 import type { WirePart } from '../../proto/index.ts'
 
 /** Bytes written between waits for the socket to drain. */
 const flushEvery = 1024 * 1024
-/** The output buffer; pieces at least this large go out on their own, in slices. */
+/** Pending bytes that make the writer send; byte pieces this large are sent without a copy. */
 const chunkSize = 64 * 1024
 
 export class ResponseWriter {
   private sinceFlush = 0
-  private buf = Buffer.allocUnsafe(chunkSize)
-  private used = 0
+  private parts: WirePart[] = []
+  private pending = 0
 
   constructor(private readonly conn: Connection) {}
 
@@ -22,59 +24,51 @@ export class ResponseWriter {
    * the item renderer produce them. Returns a promise only when it had to send or wait.
    */
   fetchResponse(seq: number, items: WirePart[]): Promise<void> | undefined {
-    const head = `* ${seq} FETCH (`
-    let length = head.length + 3
-    for (const part of items) length += part.length // a byte string has one char per byte
-    if (length > chunkSize - this.used) return this.fetchResponseSlowly(head, items)
-    this.copy(head)
-    for (const part of items) this.copy(part)
-    this.copy(')\r\n')
-    return undefined
+    this.add(`* ${seq} FETCH (`)
+    for (const part of items) this.add(part)
+    this.add(')\r\n')
+    return this.pending >= chunkSize ? this.send() : undefined
   }
 
   /** An untagged line of plain ASCII text (VANISHED), CRLF included. */
   async line(text: string): Promise<void> {
-    await this.put(text)
+    this.add(text)
+    if (this.pending >= chunkSize) await this.send()
   }
 
-  /** Sends what is buffered; call before the command's completion. */
+  /** Sends what is pending; call before the command's completion. */
   async end(): Promise<void> {
     await this.send()
   }
 
-  private async fetchResponseSlowly(head: string, items: WirePart[]): Promise<void> {
-    await this.put(head)
-    for (const part of items) await this.put(part)
-    await this.put(')\r\n')
-  }
-
-  private copy(part: WirePart): void {
-    if (typeof part === 'string') this.buf.write(part, this.used, 'latin1')
-    else this.buf.set(part, this.used)
-    this.used += part.length
-  }
-
-  private async put(part: WirePart): Promise<void> {
-    if (part.length > chunkSize - this.used) {
-      await this.send()
-      if (part.length >= chunkSize) {
-        const bytes = typeof part === 'string' ? Buffer.from(part, 'latin1') : part
-        for (let i = 0; i < bytes.length; i += flushEvery) {
-          await this.write(bytes.subarray(i, Math.min(bytes.length, i + flushEvery)))
-        }
-        return
-      }
-    }
-    this.copy(part)
+  private add(part: WirePart): void {
+    if (part.length === 0) return
+    this.parts.push(part)
+    this.pending += part.length // a byte string has one char per byte
   }
 
   private async send(): Promise<void> {
-    if (this.used === 0) return
-    const full = this.buf.subarray(0, this.used)
-    // The connection keeps the bytes until the socket takes them: the next ones go elsewhere.
-    this.buf = Buffer.allocUnsafe(chunkSize)
-    this.used = 0
-    await this.write(full)
+    if (this.pending === 0) return
+    const parts = this.parts
+    this.parts = []
+    this.pending = 0
+    let run: WirePart[] = []
+    let runBytes = 0
+    for (const part of parts) {
+      if (part.length < chunkSize) {
+        run.push(part)
+        runBytes += part.length
+        continue
+      }
+      if (runBytes > 0) await this.write(joined(run, runBytes))
+      run = []
+      runBytes = 0
+      const bytes = typeof part === 'string' ? Buffer.from(part, 'latin1') : part
+      for (let i = 0; i < bytes.length; i += flushEvery) {
+        await this.write(bytes.subarray(i, Math.min(bytes.length, i + flushEvery)))
+      }
+    }
+    if (runBytes > 0) await this.write(joined(run, runBytes))
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
@@ -85,4 +79,19 @@ export class ResponseWriter {
       await this.conn.flush()
     }
   }
+}
+
+/** The pieces in one buffer of exactly `total` bytes (small ones come from Node's shared pool). */
+function joined(parts: WirePart[], total: number): Uint8Array {
+  if (parts.length === 1 && typeof parts[0] !== 'string') return parts[0] as Uint8Array
+  const out = Buffer.allocUnsafe(total)
+  let at = 0
+  for (const part of parts) {
+    if (typeof part === 'string') at += out.write(part, at, 'latin1')
+    else {
+      out.set(part, at)
+      at += part.length
+    }
+  }
+  return out
 }

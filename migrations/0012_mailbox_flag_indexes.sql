@@ -1,0 +1,2 @@
+CREATE INDEX `mailbox_messages_flagged_idx` ON `mailbox_messages` (`mailbox_id`,`uid`) WHERE flags & 2 != 0;--> statement-breakpoint
+CREATE INDEX `mailbox_messages_unseen_idx` ON `mailbox_messages` (`mailbox_id`,`uid`) WHERE flags & 1 = 0;

@@ -1,0 +1,89 @@
+// What changed in a mailbox lately, read from the store once for all the sessions that have it
+// selected. Every session catches up after each of its commands from its own MODSEQ; with fifty
+// sessions on one inbox, each change would otherwise be read fifty times. The feed covers the
+// changes after `from` up to `to`: the current row of each message changed in that span, and the
+// UIDs expunged in it. A session that fell behind `from` reads the store itself.
+
+import type { MailStore } from '../../store/index.ts'
+import type { MailboxMessage } from '../../store/read.ts'
+
+type ChangeReader = Pick<MailStore, 'mailboxMessagesChangedSince' | 'expungedSince'>
+
+/** Changes held before the feed starts over from its newest MODSEQ. */
+const defaultMaxHeld = 5000
+
+export interface MailboxChanges {
+  /** Messages added or changed after the asked MODSEQ, in UID order. */
+  changed: MailboxMessage[]
+  /** UIDs expunged after the asked MODSEQ. */
+  expunged: number[]
+}
+
+export class MailboxChangeFeed {
+  #from: number
+  #to: number
+  readonly #rows = new Map<number, MailboxMessage>()
+  /** UID → the MODSEQ of its expunge. */
+  readonly #expunged = new Map<number, number>()
+
+  constructor(
+    private readonly store: ChangeReader,
+    readonly mailboxId: number,
+    modseq: number,
+    private readonly maxHeld = defaultMaxHeld,
+  ) {
+    this.#from = modseq
+    this.#to = modseq
+  }
+
+  /** The changes after `since` up to the mailbox's `current` MODSEQ. */
+  since(since: number, current: number): MailboxChanges {
+    if (current > this.#to) this.#extend(current)
+    if (since < this.#from) return this.#read(since)
+    const changed: MailboxMessage[] = []
+    for (const row of this.#rows.values()) if (row.modseq > since) changed.push(row)
+    changed.sort((a, b) => a.uid - b.uid)
+    const expunged: number[] = []
+    for (const [uid, modseq] of this.#expunged) if (modseq > since) expunged.push(uid)
+    return { changed, expunged }
+  }
+
+  #read(since: number): MailboxChanges {
+    const store = this.store
+    return {
+      changed: store.mailboxMessagesChangedSince(this.mailboxId, since),
+      expunged: store.expungedSince(this.mailboxId, since).map((e) => e.uid),
+    }
+  }
+
+  #extend(current: number): void {
+    const store = this.store
+    if (this.#rows.size + this.#expunged.size > this.maxHeld) {
+      this.#rows.clear()
+      this.#expunged.clear()
+      this.#from = this.#to
+    }
+    for (const { uid, modseq } of store.expungedSince(this.mailboxId, this.#to)) {
+      this.#expunged.set(uid, modseq)
+      this.#rows.delete(uid)
+    }
+    for (const row of store.mailboxMessagesChangedSince(this.mailboxId, this.#to)) {
+      if (!this.#expunged.has(row.uid)) this.#rows.set(row.uid, row)
+    }
+    this.#to = current
+  }
+}
+
+/** The feed of each selected mailbox, held weakly: it lives as long as some session uses it. */
+export class MailboxChangeFeeds {
+  readonly #feeds = new Map<number, WeakRef<MailboxChangeFeed>>()
+
+  /** The mailbox's feed, started at `modseq` when no session holds one. */
+  of(store: ChangeReader, mailboxId: number, modseq: number): MailboxChangeFeed {
+    const held = this.#feeds.get(mailboxId)?.deref()
+    if (held !== undefined) return held
+    const feed = new MailboxChangeFeed(store, mailboxId, modseq)
+    this.#feeds.set(mailboxId, new WeakRef(feed))
+    return feed
+  }
+}
