@@ -19,13 +19,16 @@ export interface EventBus {
   subscribe(accountId: number, listener: ChangeListener): () => void
   publish(change: AccountChange): void
   listenerCount(accountId: number): number
-  /** How many changes were published so far (a cheap activity counter). */
-  publishedCount(): number
+  /** How many changes were published so far (a cheap activity counter); of one kind if named. */
+  publishedCount(kind?: ChangeKind): number
 }
+
+export type ChangeKind = AccountChange['kinds'][number]
 
 export function createEventBus(onError: (err: unknown) => void = () => {}): EventBus {
   const listeners = new Map<number, Set<ChangeListener>>()
   let published = 0
+  const publishedByKind = new Map<ChangeKind, number>()
   return {
     subscribe(accountId, listener) {
       let set = listeners.get(accountId)
@@ -41,6 +44,7 @@ export function createEventBus(onError: (err: unknown) => void = () => {}): Even
     },
     publish(change) {
       published++
+      for (const kind of change.kinds) publishedByKind.set(kind, (publishedByKind.get(kind) ?? 0) + 1)
       for (const listener of [...(listeners.get(change.accountId) ?? [])]) {
         try {
           listener(change)
@@ -50,6 +54,6 @@ export function createEventBus(onError: (err: unknown) => void = () => {}): Even
       }
     },
     listenerCount: (accountId) => listeners.get(accountId)?.size ?? 0,
-    publishedCount: () => published,
+    publishedCount: (kind) => (kind === undefined ? published : (publishedByKind.get(kind) ?? 0)),
   }
 }

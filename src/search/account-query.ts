@@ -112,7 +112,7 @@ export function createAccountQuery(db: Db) {
       if (!ownsMailbox(accountId, one.mailboxId)) return undefined
       base = {
         from: 'mailbox_messages mm',
-        where: 'mm.mailbox_id = +?',
+        where: 'mm.mailbox_id = ?',
         params: [one.mailboxId],
         mailboxId: one.mailboxId,
         ctx: {
@@ -130,7 +130,7 @@ export function createAccountQuery(db: Db) {
     } else {
       base = {
         from: 'emails e',
-        where: 'e.account_id = +?',
+        where: 'e.account_id = ?',
         params: [accountId],
         ctx: {
           db,

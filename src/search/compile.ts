@@ -46,7 +46,7 @@ const maxBetweens = 20
 /** A numeric parameter (literals stay out of the SQL text, so statements are reused by shape). */
 function param(ctx: CompileContext, n: number): string {
   ctx.params.push(Math.floor(n))
-  return '+?'
+  return '?'
 }
 
 function idList(ctx: CompileContext, column: string, ids: readonly number[]): string {
@@ -115,10 +115,10 @@ function sentDayCondition(ctx: CompileContext, comparison: 'before' | 'on' | 'si
   const hi = start + dayMs + zoneMarginMs
   ctx.params.push(lo, hi)
   const expr = `(CASE WHEN e.sent_at IS NULL THEN strftime('%Y-%m-%d', e.received_at / 1000, 'unixepoch')
-    WHEN e.sent_at < +? THEN '0000-00-00' WHEN e.sent_at >= +? THEN '9999-99-99'
+    WHEN e.sent_at < ? THEN '0000-00-00' WHEN e.sent_at >= ? THEN '9999-99-99'
     ELSE COALESCE(substr(json_extract(f.meta, '$.sentAt'), 1, 10), strftime('%Y-%m-%d', e.sent_at / 1000, 'unixepoch')) END)`
   ctx.params.push(day)
-  return `${expr} ${comparison === 'before' ? '<' : comparison === 'on' ? '=' : '>='} +?`
+  return `${expr} ${comparison === 'before' ? '<' : comparison === 'on' ? '=' : '>='} ?`
 }
 
 /** Whether the email aliased `alias` has a keyword (system keywords are flag bits). */

@@ -158,7 +158,7 @@ export function createSearch({ db, writer, readRaw, prepare }: SearchDeps) {
       ctx.needsFacts ? 'LEFT JOIN email_facts f ON f.email_id = mm.email_id' : '',
     ].join(' ')
     const text = `SELECT ${['mm.uid', ...columns].join(', ')} FROM mailbox_messages mm ${joins}
-      WHERE mm.mailbox_id = +? AND ${where} ORDER BY ${orderBy.join(', ')}`
+      WHERE mm.mailbox_id = ? AND ${where} ORDER BY ${orderBy.join(', ')}`
     return sqlite.query(text).values(mailboxId, ...ctx.params) as unknown[][]
   }
 

@@ -20,13 +20,13 @@ export function mailboxSource(mailboxId: number): ScanSource {
   return {
     from: 'mailbox_messages mm',
     emailId: 'mm.email_id',
-    where: 'mm.mailbox_id = +?',
+    where: 'mm.mailbox_id = ?',
     params: [mailboxId],
   }
 }
 
 export function accountSource(accountId: number): ScanSource {
-  return { from: 'emails a', emailId: 'a.id', where: 'a.account_id = +?', params: [accountId] }
+  return { from: 'emails a', emailId: 'a.id', where: 'a.account_id = ?', params: [accountId] }
 }
 
 const utf8 = new TextDecoder()

@@ -157,7 +157,7 @@ export function searchSnippets(
     .query(
       `SELECT e.id, e.subject, ${withBody ? 'f.meta, b.data, b.encoding' : 'NULL, NULL, NULL'} FROM emails e
          ${withBody ? 'JOIN email_facts f ON f.email_id = e.id JOIN blobs b ON b.id = e.blob_id' : ''}
-        WHERE e.account_id = +? AND e.id IN (SELECT value FROM json_each(?))`,
+        WHERE e.account_id = ? AND e.id IN (SELECT value FROM json_each(?))`,
     )
     .values(accountId, JSON.stringify(emailIds)) as [
     number,

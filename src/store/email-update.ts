@@ -20,7 +20,7 @@ const mailboxesSql =
   'SELECT id FROM mailboxes WHERE account_id = ? AND id IN (SELECT value FROM json_each(?))'
 // mailbox_messages_email_idx answers it; the account check keeps other accounts' emails out.
 const placementsSql = `SELECT mm.email_id, mm.mailbox_id FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id
-  WHERE e.account_id = +? AND mm.email_id IN (SELECT value FROM json_each(?))`
+  WHERE e.account_id = ? AND mm.email_id IN (SELECT value FROM json_each(?))`
 
 export function createEmailUpdates(db: Db, messages: Messages, keywordUpdates: KeywordUpdates) {
   const sqlite = db.$client

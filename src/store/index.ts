@@ -352,6 +352,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     // --- reads -----------------------------------------------------------------------------
     mailboxMessages: reader.mailboxMessages,
     mailboxMessagesByUid: reader.mailboxMessagesByUid,
+    mailboxMessagesWithFacts: reader.mailboxMessagesWithFacts,
     mailboxIndex: reader.mailboxIndex,
     firstUnseenUid: reader.firstUnseenUid,
     mailboxMessagesAfter: reader.mailboxMessagesAfter,

@@ -28,7 +28,7 @@ const uploadTypeSql = `SELECT type FROM jmap_uploads WHERE account_id = ? AND bl
   ORDER BY id DESC LIMIT 1`
 const blobSizesSql = 'SELECT id, size FROM blobs WHERE id IN (SELECT value FROM json_each(?))'
 const metaOfBlobSql = `SELECT f.meta FROM emails e JOIN email_facts f ON f.email_id = e.id
-  WHERE e.account_id = +? AND e.blob_id = +? LIMIT 1`
+  WHERE e.account_id = ? AND e.blob_id = ? LIMIT 1`
 const usesSql = `SELECT e.blob_id AS blobId, e.id AS emailId, e.thread_id AS threadId,
     (SELECT json_group_array(mm.mailbox_id) FROM mailbox_messages mm WHERE mm.email_id = e.id) AS mailboxIds
   FROM emails e WHERE e.account_id = ? AND e.blob_id IN (SELECT value FROM json_each(?))

@@ -30,7 +30,7 @@ const emailRowsSql = `SELECT e.id, e.blob_id, e.thread_id, e.size, e.received_at
        (SELECT json_group_array(mm.mailbox_id) FROM mailbox_messages mm WHERE mm.email_id = e.id),
        CASE WHEN ?3 THEN (SELECT f.meta FROM email_facts f WHERE f.email_id = e.id) END
   FROM emails e
- WHERE e.account_id = +?1 AND e.id IN (SELECT value FROM json_each(?2))`
+ WHERE e.account_id = ?1 AND e.id IN (SELECT value FROM json_each(?2))`
 
 const threadEmailsSql = `SELECT thread_id, id FROM emails INDEXED BY emails_account_thread_idx
  WHERE account_id = ?1 AND thread_id IN (SELECT value FROM json_each(?2))

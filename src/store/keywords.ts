@@ -97,5 +97,7 @@ export function imapFlags(set: KeywordSet): string[] {
 }
 
 export function parseStoredKeywords(json: string): string[] {
+  // Most messages have no keyword beyond the system flags.
+  if (json === '[]') return []
   return JSON.parse(json) as string[]
 }

@@ -39,14 +39,41 @@ const listingSql = (where: string, index = '') =>
   `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
           e.received_at AS receivedAt, e.thread_id AS threadId
      FROM mailbox_messages mm ${index} JOIN emails e ON e.id = mm.email_id
-    WHERE mm.mailbox_id = +? AND ${where} ORDER BY mm.uid`
+    WHERE mm.mailbox_id = ? AND ${where} ORDER BY mm.uid`
 const listingAllSql = listingSql('1')
 const listingByUidSql = listingSql('mm.uid IN (SELECT value FROM json_each(?))')
 const listingAfterSql = listingSql('mm.uid > ?')
 // Forced: with statistics SQLite would walk the whole mailbox in UID order to skip the sort.
 const listingChangedSql = listingSql('mm.modseq > ?', 'INDEXED BY mailbox_messages_modseq_idx')
 const headersSql = `SELECT e.id, ${blobHeaderColumns} FROM emails e JOIN blobs b ON b.id = e.blob_id
-  WHERE e.account_id = +? AND e.id IN (SELECT value FROM json_each(?))`
+  WHERE e.account_id = ? AND e.id IN (SELECT value FROM json_each(?))`
+
+/** The SELECT list of the named facts (the others as '' or NULL), from `email_facts f`. */
+function factColumns(fields: readonly FactField[]): string {
+  const columns = (['envelope', 'bodystructure', 'body', 'meta'] as const).map((f) =>
+    fields.includes(f) ? `f.${f}` : `'' AS ${f}`,
+  )
+  for (const [field, column, alias] of wireColumns)
+    columns.push(fields.includes(field) ? `f.${column} AS ${alias}` : `NULL AS ${alias}`)
+  return columns.join(', ')
+}
+
+/** A listing row with the facts of its email in the same object (StoredFacts' names do not clash). */
+type ListingWithFacts = MailboxMessage & StoredFacts & { factsEmailId: number | null }
+
+const listingWithFactsSql = new Map<string, string>()
+function listingWithFactsText(fields: readonly FactField[]): string {
+  const key = fields.join(',')
+  let text = listingWithFactsSql.get(key)
+  if (text === undefined) {
+    text = `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
+          e.received_at AS receivedAt, e.thread_id AS threadId, f.email_id AS factsEmailId, ${factColumns(fields)}
+     FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id LEFT JOIN email_facts f ON f.email_id = mm.email_id
+    WHERE mm.mailbox_id = ? AND mm.uid IN (SELECT value FROM json_each(?)) ORDER BY mm.uid`
+    listingWithFactsSql.set(key, text)
+  }
+  return text
+}
 
 export function createReader(db: Db) {
   /**
@@ -54,16 +81,11 @@ export function createReader(db: Db) {
    * mailbox must not read every message's MIME tree.
    */
   const someFacts = (accountId: number, ids: number[], fields: readonly FactField[]): StoredFacts[] => {
-    const columns = (['envelope', 'bodystructure', 'body', 'meta'] as const).map((f) =>
-      fields.includes(f) ? `f.${f}` : `'' AS ${f}`,
-    )
-    for (const [field, column, alias] of wireColumns)
-      columns.push(fields.includes(field) ? `f.${column} AS ${alias}` : `NULL AS ${alias}`)
     const rows = db.$client
       .query(
-        `SELECT f.email_id AS emailId, ${columns.join(', ')} FROM email_facts f
+        `SELECT f.email_id AS emailId, ${factColumns(fields)} FROM email_facts f
            JOIN emails e ON e.id = f.email_id
-          WHERE e.account_id = +? AND f.email_id IN (SELECT value FROM json_each(?))`,
+          WHERE e.account_id = ? AND f.email_id IN (SELECT value FROM json_each(?))`,
       )
       .all(accountId, JSON.stringify([...new Set(ids)])) as StoredFacts[]
     const byId = new Map(rows.map((r) => [r.emailId, r]))
@@ -115,6 +137,21 @@ export function createReader(db: Db) {
         out.push(...listing(listingByUidSql, mailboxId, chunk))
       }
       return uids.length > 5000 ? out.sort((a, b) => a.uid - b.uid) : out
+    },
+
+    /**
+     * The messages of a mailbox with these UIDs, in UID order, each with the named facts of its
+     * email (undefined if they are gone): FETCH ENVELOPE of a page of messages in one query.
+     */
+    mailboxMessagesWithFacts(
+      mailboxId: number,
+      uids: readonly number[],
+      fields: readonly FactField[],
+    ): { message: MailboxMessage; facts: StoredFacts | undefined }[] {
+      const rows = db.$client
+        .query(listingWithFactsText(fields))
+        .all(mailboxId, JSON.stringify(uids)) as ListingWithFacts[]
+      return rows.map((row) => ({ message: row, facts: row.factsEmailId === null ? undefined : row }))
     },
 
     /**
@@ -264,7 +301,7 @@ export function createReader(db: Db) {
       const row = db.$client
         .query(
           `SELECT b.data, b.encoding FROM emails e JOIN blobs b ON b.id = e.blob_id
-            WHERE e.account_id = +? AND e.id = +?`,
+            WHERE e.account_id = ? AND e.id = ?`,
         )
         .values(accountId, emailId)[0] as [Uint8Array, number] | undefined
       if (!row) throw new StoreError('notFound', 'no such message')

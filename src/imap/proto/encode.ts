@@ -158,7 +158,7 @@ export function buildStatusResponse(
 
 /** `* SEARCH 2 5 9` with `(MODSEQ n)` when the search used MODSEQ (rfc7162#section-3.1.5). */
 export function buildSearchResponse(numbers: readonly number[], highestModseq?: number): string {
-  const list = numbers.map((n) => ` ${n}`).join('')
+  const list = numbers.length > 0 ? ` ${numbers.join(' ')}` : ''
   const modseq = highestModseq !== undefined && numbers.length > 0 ? ` (MODSEQ ${highestModseq})` : ''
   return `* SEARCH${list}${modseq}\r\n`
 }

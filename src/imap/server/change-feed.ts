@@ -22,9 +22,15 @@ export interface MailboxChanges {
 export class MailboxChangeFeed {
   #from: number
   #to: number
+  /** The current row of each message changed in the span. */
   readonly #rows = new Map<number, MailboxMessage>()
   /** UID → the MODSEQ of its expunge. */
   readonly #expunged = new Map<number, number>()
+  /**
+   * Every change in MODSEQ order (a UID again for each later change): a session finds where its
+   * own MODSEQ falls by bisection and reads only what came after.
+   */
+  #log: { modseq: number; uid: number }[] = []
 
   constructor(
     private readonly store: ChangeReader,
@@ -40,11 +46,28 @@ export class MailboxChangeFeed {
   since(since: number, current: number): MailboxChanges {
     if (current > this.#to) this.#extend(current)
     if (since < this.#from) return this.#read(since)
+    const log = this.#log
+    let lo = 0
+    let hi = log.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if ((log[mid] as { modseq: number }).modseq > since) hi = mid
+      else lo = mid + 1
+    }
     const changed: MailboxMessage[] = []
-    for (const row of this.#rows.values()) if (row.modseq > since) changed.push(row)
-    changed.sort((a, b) => a.uid - b.uid)
     const expunged: number[] = []
-    for (const [uid, modseq] of this.#expunged) if (modseq > since) expunged.push(uid)
+    const seen = new Set<number>()
+    for (let i = lo; i < log.length; i++) {
+      const uid = (log[i] as { uid: number }).uid
+      if (seen.has(uid)) continue
+      seen.add(uid)
+      if (this.#expunged.has(uid)) expunged.push(uid)
+      else {
+        const row = this.#rows.get(uid)
+        if (row !== undefined) changed.push(row)
+      }
+    }
+    changed.sort((a, b) => a.uid - b.uid)
     return { changed, expunged }
   }
 
@@ -58,18 +81,26 @@ export class MailboxChangeFeed {
 
   #extend(current: number): void {
     const store = this.store
-    if (this.#rows.size + this.#expunged.size > this.maxHeld) {
+    if (this.#log.length > this.maxHeld) {
       this.#rows.clear()
       this.#expunged.clear()
+      this.#log = []
       this.#from = this.#to
     }
+    const added: { modseq: number; uid: number }[] = []
     for (const { uid, modseq } of store.expungedSince(this.mailboxId, this.#to)) {
       this.#expunged.set(uid, modseq)
       this.#rows.delete(uid)
+      added.push({ modseq, uid })
     }
     for (const row of store.mailboxMessagesChangedSince(this.mailboxId, this.#to)) {
-      if (!this.#expunged.has(row.uid)) this.#rows.set(row.uid, row)
+      if (this.#expunged.has(row.uid)) continue
+      this.#rows.set(row.uid, row)
+      added.push({ modseq: row.modseq, uid: row.uid })
     }
+    // All after the old end, so the log stays in MODSEQ order.
+    added.sort((a, b) => a.modseq - b.modseq)
+    for (const entry of added) this.#log.push(entry)
     this.#to = current
   }
 }

@@ -124,7 +124,7 @@ class ImapSession implements ImapContext {
       const selected = this.selected
       if (selected && change.mailboxIds.includes(selected.mailboxId)) {
         selected.dirty = true
-        for (const wake of this.changeWaiters.splice(0)) wake()
+        if (this.changeWaiters.length > 0) for (const wake of this.changeWaiters.splice(0)) wake()
       }
     })
   }
