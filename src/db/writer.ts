@@ -38,6 +38,18 @@ export function createWriter(
 ): Writer {
   let queue: Queued[] = []
   let scheduled = false
+  // Run for every batch and job: compiled once (exec() would parse each one every time).
+  const statement = (text: string) => {
+    const compiled = sqlite.prepare(text)
+    return () => compiled.run()
+  }
+  const syncNormal = statement('PRAGMA synchronous = NORMAL')
+  const syncFull = statement('PRAGMA synchronous = FULL')
+  const begin = statement('BEGIN IMMEDIATE')
+  const commit = statement('COMMIT')
+  const savepoint = statement('SAVEPOINT job')
+  const release = statement('RELEASE job')
+  const rollbackJob = statement('ROLLBACK TO job')
   let syncing = 0
   const idle: (() => void)[] = []
 
@@ -51,30 +63,30 @@ export function createWriter(
     const after: (() => void)[] = []
     const outcomes: ({ ok: true; value: unknown } | { ok: false; err: unknown })[] = []
     // The commit itself does not fsync (see wal-sync.ts); writes outside the writer keep FULL.
-    if (wal.syncsWal) sqlite.exec('PRAGMA synchronous = NORMAL')
-    sqlite.exec('BEGIN IMMEDIATE')
+    if (wal.syncsWal) syncNormal()
+    begin()
     try {
       for (const item of batch) {
         const mark = after.length
-        sqlite.exec('SAVEPOINT job')
+        savepoint()
         try {
           const value = item.job({ afterCommit: (fn) => after.push(fn) })
-          sqlite.exec('RELEASE job')
+          release()
           outcomes.push({ ok: true, value })
         } catch (err) {
-          sqlite.exec('ROLLBACK TO job')
-          sqlite.exec('RELEASE job')
+          rollbackJob()
+          release()
           after.length = mark
           outcomes.push({ ok: false, err })
         }
       }
-      sqlite.exec('COMMIT')
+      commit()
     } catch (err) {
       if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
       for (const item of batch) item.reject(err)
       return undefined
     } finally {
-      if (wal.syncsWal) sqlite.exec('PRAGMA synchronous = FULL')
+      if (wal.syncsWal) syncFull()
     }
     return (durable) => {
       if (!durable.ok) {

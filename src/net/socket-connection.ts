@@ -58,8 +58,9 @@ export class SocketConnection extends BaseConnection {
    * Writes of this turn of the event loop, sent together at its end, or as soon as the protocol
    * waits for input that has not come: a command's untagged responses and completion cost one
    * socket write (and one TLS record), not one each, and pipelined commands' answers share one.
+   * Text stays text until then: one encoding for the lot instead of a buffer per line.
    */
-  #coalesced: Uint8Array[] = []
+  #coalesced: (string | Uint8Array)[] = []
   #coalescedBytes = 0
   #coalesceScheduled = false
   #inFlight = 0
@@ -126,6 +127,10 @@ export class SocketConnection extends BaseConnection {
 
   write(data: string | Uint8Array): void {
     if (this.isClosed) return
+    if (typeof data === 'string' && data.length < coalesceBytes && this.#coalescing()) {
+      if (data.length > 0) this.#coalesce(data, data.length)
+      return
+    }
     const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data
     if (bytes.length === 0) return
     if (this.#deflate) {
@@ -133,6 +138,11 @@ export class SocketConnection extends BaseConnection {
       return
     }
     this.#writeWire(bytes)
+  }
+
+  /** Whether output is gathered for the end of the turn now (not compressed, not held back). */
+  #coalescing(): boolean {
+    return !this.#deflate && !this.#blocked && !this.#holdOutput && this.#queue.length === 0
   }
 
   /** Bytes as they go on the wire (after compression, before TLS). */
@@ -146,8 +156,13 @@ export class SocketConnection extends BaseConnection {
       this.#send(bytes)
       return
     }
-    this.#coalesced.push(bytes)
-    this.#coalescedBytes += bytes.length
+    this.#coalesce(bytes, bytes.length)
+  }
+
+  /** `size`: bytes, or for text its length (close enough to decide when to send). */
+  #coalesce(part: string | Uint8Array, size: number): void {
+    this.#coalesced.push(part)
+    this.#coalescedBytes += size
     if (this.#coalescedBytes >= coalesceBytes) this.#sendCoalesced()
     else if (!this.#coalesceScheduled) {
       this.#coalesceScheduled = true
@@ -170,7 +185,7 @@ export class SocketConnection extends BaseConnection {
     if (parts.length === 0) return
     this.#coalesced = []
     this.#coalescedBytes = 0
-    const bytes = parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts)
+    const bytes = joinParts(parts)
     if (this.#gone) return
     if (this.#blocked || this.#holdOutput || this.#queue.length > 0) this.#queue.push(bytes)
     else this.#send(bytes)
@@ -439,4 +454,25 @@ export class SocketConnection extends BaseConnection {
     this.#settleFlush()
     this.#resolveGone()
   }
+}
+
+/** Text (UTF-8) and bytes as one buffer. */
+function joinParts(parts: (string | Uint8Array)[]): Uint8Array {
+  if (parts.length === 1) {
+    const only = parts[0] as string | Uint8Array
+    return typeof only === 'string' ? Buffer.from(only, 'utf8') : only
+  }
+  if (parts.every((p) => typeof p === 'string')) return Buffer.from(parts.join(''), 'utf8')
+  let total = 0
+  for (const p of parts) total += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length
+  const out = Buffer.allocUnsafe(total)
+  let at = 0
+  for (const p of parts) {
+    if (typeof p === 'string') at += out.write(p, at, 'utf8')
+    else {
+      out.set(p, at)
+      at += p.length
+    }
+  }
+  return out
 }

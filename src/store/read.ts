@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import { blobBytes, blobHeader, blobHeaderColumns } from './blobs.ts'
+import { HeaderCache } from './header-cache.ts'
 import { deletedBit, seenBit } from './keywords.ts'
 
 export interface MailboxMessage {
@@ -42,6 +43,8 @@ const listingSql = (where: string, index = '') =>
     WHERE mm.mailbox_id = ? AND ${where} ORDER BY mm.uid`
 const listingAllSql = listingSql('1')
 const listingByUidSql = listingSql('mm.uid IN (SELECT value FROM json_each(?))')
+// A run of consecutive UIDs (a page of a mailbox) as one range: read in index order, not seeked.
+const listingRangeSql = listingSql('mm.uid BETWEEN ? AND ?')
 const listingAfterSql = listingSql('mm.uid > ?')
 // Forced: with statistics SQLite would walk the whole mailbox in UID order to skip the sort.
 const listingChangedSql = listingSql('mm.modseq > ?', 'INDEXED BY mailbox_messages_modseq_idx')
@@ -61,21 +64,30 @@ function factColumns(fields: readonly FactField[]): string {
 /** A listing row with the facts of its email in the same object (StoredFacts' names do not clash). */
 type ListingWithFacts = MailboxMessage & StoredFacts & { factsEmailId: number | null }
 
+/** Ascending UIDs without a gap. */
+function isRun(uids: readonly number[]): boolean {
+  if (uids.length < 2) return false
+  for (let i = 1; i < uids.length; i++) if (uids[i] !== (uids[i - 1] as number) + 1) return false
+  return true
+}
+
 const listingWithFactsSql = new Map<string, string>()
-function listingWithFactsText(fields: readonly FactField[]): string {
-  const key = fields.join(',')
+function listingWithFactsText(fields: readonly FactField[], run: boolean): string {
+  const key = `${fields.join(',')}${run ? ' run' : ''}`
   let text = listingWithFactsSql.get(key)
   if (text === undefined) {
     text = `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
           e.received_at AS receivedAt, e.thread_id AS threadId, f.email_id AS factsEmailId, ${factColumns(fields)}
      FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id LEFT JOIN email_facts f ON f.email_id = mm.email_id
-    WHERE mm.mailbox_id = ? AND mm.uid IN (SELECT value FROM json_each(?)) ORDER BY mm.uid`
+    WHERE mm.mailbox_id = ? AND ${run ? 'mm.uid BETWEEN ? AND ?' : 'mm.uid IN (SELECT value FROM json_each(?))'}
+    ORDER BY mm.uid`
     listingWithFactsSql.set(key, text)
   }
   return text
 }
 
 export function createReader(db: Db) {
+  const headerCache = new HeaderCache()
   /**
    * Only the named fact columns, in one query without row mapping: FETCH ENVELOPE of a large
    * mailbox must not read every message's MIME tree.
@@ -131,6 +143,7 @@ export function createReader(db: Db) {
 
     /** The messages of a mailbox with these UIDs, in UID order; absent UIDs are left out. */
     mailboxMessagesByUid(mailboxId: number, uids: readonly number[]): MailboxMessage[] {
+      if (isRun(uids)) return listing(listingRangeSql, mailboxId, uids[0] as number, uids.at(-1) as number)
       const out: MailboxMessage[] = []
       for (let i = 0; i < uids.length; i += 5000) {
         const chunk = JSON.stringify(uids.slice(i, i + 5000))
@@ -148,9 +161,13 @@ export function createReader(db: Db) {
       uids: readonly number[],
       fields: readonly FactField[],
     ): { message: MailboxMessage; facts: StoredFacts | undefined }[] {
-      const rows = db.$client
-        .query(listingWithFactsText(fields))
-        .all(mailboxId, JSON.stringify(uids)) as ListingWithFacts[]
+      const run = isRun(uids)
+      const query = db.$client.query(listingWithFactsText(fields, run))
+      const rows = (
+        run
+          ? query.all(mailboxId, uids[0] as number, uids.at(-1) as number)
+          : query.all(mailboxId, JSON.stringify(uids))
+      ) as ListingWithFacts[]
       return rows.map((row) => ({ message: row, facts: row.factsEmailId === null ? undefined : row }))
     },
 
@@ -285,15 +302,26 @@ export function createReader(db: Db) {
      * than the header. Email id → header bytes; emails that are gone are left out.
      */
     messageHeaders(accountId: number, emailIds: readonly number[]): Map<number, Uint8Array> {
-      const rows = db.$client.query(headersSql).values(accountId, JSON.stringify(emailIds)) as [
+      const out = new Map<number, Uint8Array>()
+      const missing: number[] = []
+      for (const id of emailIds) {
+        const cached = headerCache.get(accountId, id)
+        if (cached === undefined) missing.push(id)
+        else out.set(id, cached)
+      }
+      if (missing.length === 0) return out
+      const rows = db.$client.query(headersSql).values(accountId, JSON.stringify(missing)) as [
         number,
         Uint8Array,
         number,
         number,
       ][]
-      return new Map(
-        rows.map(([id, data, encoding, headerFrame]) => [id, blobHeader(data, encoding, headerFrame)]),
-      )
+      for (const [id, data, encoding, headerFrame] of rows) {
+        const header = blobHeader(data, encoding, headerFrame)
+        headerCache.set(accountId, id, header)
+        out.set(id, header)
+      }
+      return out
     },
 
     /** The raw message (one query: FETCH BODY[] and POP3 RETR read one message at a time). */
