@@ -22,6 +22,7 @@ const USER = 'bench@bench.test'
 const PASSWORD = 'bench-password-1'
 const SESSIONS = 50
 const RUNS = 5 // timed runs of each single-session measurement; the median is reported
+const NEWEST_WARMUP = 20
 const SEARCH_WORD = 'mortgage'
 
 const args = parseArgs(process.argv.slice(2))
@@ -178,30 +179,40 @@ async function singleSession(t: Target, count: number): Promise<Single> {
     }
     const search = await timed(async () => expectOk('SEARCH', await c.command(`SEARCH TEXT ${SEARCH_WORD}`)))
     // A fresh session each time: SELECT, then the newest 50 messages' headers, as a client opening
-    // a mailbox does.
-    const newest = await timed(async () => {
-      const s = await login(t.port)
-      try {
-        const start = performance.now()
-        expectOk('SELECT', await s.command('SELECT INBOX'))
-        const r = expectOk('FETCH', await s.command(`FETCH ${count - 49}:${count} (BODY.PEEK[HEADER])`))
-        if (r.fetches !== 50) throw new Error(`${t.name}: FETCH of the newest 50 answered ${r.fetches}`)
-        return { ms: performance.now() - start, bytes: r.literalBytes }
-      } finally {
-        s.close()
-      }
-    })
+    // a mailbox does. The time from SELECT to the last header (login is not part of it), median of
+    // RUNS after NEWEST_WARMUP rounds: a short path, measured as a server in service runs it (a
+    // JIT-compiled server is otherwise timed on code it has run only once).
+    const newestRuns: number[] = []
+    let newestBytes = 0
+    for (let i = 0; i < NEWEST_WARMUP + RUNS; i++) {
+      const r = await newestHeaders(t, count)
+      if (i >= NEWEST_WARMUP) newestRuns.push(r.ms)
+      newestBytes = r.bytes
+    }
     return {
       fetchAll: fetchAll.ms,
       fetchAllCount: fetchAll.result.fetches,
       search: search.ms,
       searchHits: search.result.search.length,
-      // Login is not part of it: the time from SELECT to the last header.
-      newest: newest.result.ms,
-      newestBytes: newest.result.bytes,
+      newest: median(newestRuns),
+      newestBytes,
     }
   } finally {
     c.close()
+  }
+}
+
+/** Logs in, then SELECT and FETCH of the newest 50 messages' headers: the time of those two. */
+async function newestHeaders(t: Target, count: number): Promise<{ ms: number; bytes: number }> {
+  const s = await login(t.port)
+  try {
+    const start = performance.now()
+    expectOk('SELECT', await s.command('SELECT INBOX'))
+    const r = expectOk('FETCH', await s.command(`FETCH ${count - 49}:${count} (BODY.PEEK[HEADER])`))
+    if (r.fetches !== 50) throw new Error(`${t.name}: FETCH of the newest 50 answered ${r.fetches}`)
+    return { ms: performance.now() - start, bytes: r.literalBytes }
+  } finally {
+    s.close()
   }
 }
 

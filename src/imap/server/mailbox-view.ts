@@ -49,9 +49,15 @@ export class SharedUidList {
   }
 }
 
-/** The newest list of each mailbox, held weakly: it lives as long as some session uses it. */
+/**
+ * The newest list of each mailbox, held weakly: it lives as long as some session uses it. The
+ * last few published are also held strongly, so a client that opens a mailbox, reads and logs out
+ * (a phone checking mail, a script) does not read every UID of it again the next time.
+ */
 export class SharedUidLists {
   readonly #lists = new Map<number, WeakRef<SharedUidList>>()
+  readonly #recent: SharedUidList[] = []
+  static readonly keptRecent = 4
 
   current(mailboxId: number): SharedUidList | undefined {
     const list = this.#lists.get(mailboxId)?.deref()
@@ -61,6 +67,8 @@ export class SharedUidLists {
 
   publish(mailboxId: number, list: SharedUidList): void {
     this.#lists.set(mailboxId, new WeakRef(list))
+    this.#recent.push(list)
+    if (this.#recent.length > SharedUidLists.keptRecent) this.#recent.shift()
   }
 }
 
