@@ -88,6 +88,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
   const emailUpdates = createEmailUpdates(db, messages, keywordUpdates)
   const jmapBlobs = createJmapBlobs(db, blobs)
   let deliveriesSincePrune = 0
+  let mailboxDeletions = 0
 
   /** Runs one operation as a write job with its ChangeSet; provisions the account first. */
   const operate = <T>(accountId: number, fn: (changes: ChangeSet) => T): Promise<T> =>
@@ -109,6 +110,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     listMailboxes: (accountId: number): MailboxRow[] => mailboxes.list(accountId),
     getMailbox: (accountId: number, id: number): MailboxRow => mailboxes.get(accountId, id),
     mailboxHighestModseq: (accountId: number, id: number): number => mailboxes.highestModseq(accountId, id),
+    /** How many mailbox deletions this process has run (an IMAP session then looks its own up). */
+    mailboxDeletionCount: (): number => mailboxDeletions,
     findMailbox: (accountId: number, path: string) => mailboxes.findByPath(accountId, path),
     findMailboxByRole: (accountId: number, role: string) => mailboxes.findByRole(accountId, role),
     createMailbox: (accountId: number, path: string, options: { role?: string | null } = {}) =>
@@ -174,6 +177,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
      */
     deleteMailbox: (accountId: number, id: number, options: { removeEmails: boolean }) =>
       operate(accountId, (c) => {
+        // Counted before it is known to succeed: a failed one only costs a session a look.
+        mailboxDeletions++
         const box = mailboxes.get(accountId, id)
         if (box.role === 'inbox') throw new StoreError('notPossible', 'the inbox cannot be deleted')
         if (mailboxes.hasChildren(accountId, id))

@@ -49,6 +49,11 @@ export class SelectedMailbox {
   readonly reportedFlags = new Map<number, number>()
   /** Something changed since the last sync (set by the change feed). */
   dirty = false
+  /** The highest MODSEQ of this mailbox that change events have announced. */
+  private announcedModseq = 0
+  /** When sync last read the mailbox's MODSEQ from the store, and the deletions count then. */
+  private lookedAt = 0
+  private deletionsSeen = -1
   /** The client has been told about at least this many messages (for EXISTS). */
   private reportedExists = 0
 
@@ -150,7 +155,7 @@ export class SelectedMailbox {
    */
   sync(options: { allowExpunge: boolean; vanished: boolean; withModseq: boolean }): string[] {
     const lines: string[] = []
-    const highestModseq = this.deps.store.mailboxHighestModseq(this.accountId, this.mailboxId)
+    const highestModseq = this.currentModseq()
     if (highestModseq > this.knownModseq) {
       const changes = this.changeFeed.since(this.knownModseq, highestModseq)
       for (const uid of changes.expunged) {
@@ -166,7 +171,7 @@ export class SelectedMailbox {
         }
         if (this.pendingExpunges.has(m.uid) || !this.emailIds.has(m.uid)) continue
         if (this.reportedFlags.get(m.uid) === m.modseq) continue
-        const items = [`UID ${m.uid}`, `FLAGS (${this.flagsOf(m).join(' ')})`]
+        const items = [`UID ${m.uid}`, `FLAGS (${this.flagText(m)})`]
         if (options.withModseq) items.push(`MODSEQ (${m.modseq})`)
         lines.push(`${this.seqOf(m.uid)} FETCH (${items.join(' ')})`)
       }
@@ -187,6 +192,29 @@ export class SelectedMailbox {
       this.reportedExists = this.exists
     }
     return lines
+  }
+
+  /** A change event named this mailbox at `modseq` (its new HIGHESTMODSEQ). */
+  announce(modseq: number): void {
+    this.dirty = true
+    if (modseq > this.announcedModseq) this.announcedModseq = modseq
+  }
+
+  /**
+   * The mailbox's HIGHESTMODSEQ. This process's writes announce theirs (change events, before
+   * any client is answered), so the store is read only when a mailbox was deleted meanwhile (it
+   * may be this one: the read then throws notFound), and at least once a second for writes by
+   * other processes (the CLI).
+   */
+  private currentModseq(): number {
+    const { store } = this.deps
+    const now = performance.now()
+    const deletions = store.mailboxDeletionCount()
+    if (now - this.lookedAt < 1000 && deletions === this.deletionsSeen)
+      return Math.max(this.knownModseq, this.announcedModseq)
+    this.lookedAt = now
+    this.deletionsSeen = deletions
+    return store.mailboxHighestModseq(this.accountId, this.mailboxId)
   }
 
   /** Removes pending expunges from the view, as the lines that tell the client. */
@@ -222,9 +250,21 @@ export class SelectedMailbox {
     this.reportedExists = this.exists
   }
 
-  flagsOf(m: Pick<MailboxMessage, 'uid' | 'flags' | 'keywords'>): string[] {
-    const flags = imapFlags({ flags: m.flags, keywords: parseStoredKeywords(m.keywords) })
-    if (!this.rev2 && this.recent.has(m.uid)) flags.push('\\Recent')
-    return flags
+  /** The message's flags as FLAGS (…) lists them, space-separated, \\Recent included. */
+  flagText(m: Pick<MailboxMessage, 'uid' | 'flags' | 'keywords'>): string {
+    let text: string
+    if (m.keywords === '[]') {
+      const known = keywordlessFlags.get(m.flags)
+      text = known ?? imapFlags({ flags: m.flags, keywords: [] }).join(' ')
+      if (known === undefined) keywordlessFlags.set(m.flags, text)
+    } else text = imapFlags({ flags: m.flags, keywords: parseStoredKeywords(m.keywords) }).join(' ')
+    if (!this.rev2 && this.recent.has(m.uid)) text = text === '' ? '\\Recent' : `${text} \\Recent`
+    return text
   }
 }
+
+/**
+ * The FLAGS text of each combination of system flags (at most 2^10): most messages have no
+ * other keyword, and every session is told of every flag change.
+ */
+const keywordlessFlags = new Map<number, string>()

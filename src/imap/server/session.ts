@@ -123,7 +123,7 @@ class ImapSession implements ImapContext {
     this.unsubscribe = this.deps.events.subscribe(account.id, (change) => {
       const selected = this.selected
       if (selected && change.mailboxIds.includes(selected.mailboxId)) {
-        selected.dirty = true
+        selected.announce(change.modseq)
         if (this.changeWaiters.length > 0) for (const wake of this.changeWaiters.splice(0)) wake()
       }
     })

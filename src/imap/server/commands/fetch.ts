@@ -60,7 +60,7 @@ export const fetch: Handler<'FETCH'> = async (ctx, c) => {
       utf8: ctx.utf8Names,
       condstore: ctx.enabled.has('CONDSTORE'),
       changedSince: c.changedSince !== undefined,
-      flagsOf: (m) => selected.flagsOf(m),
+      flagText: (m) => selected.flagText(m),
     }
     lost = gone
     for (let i = 0; i < sources.length; i += batchSize) {

@@ -68,7 +68,7 @@ function resync(
   for (const m of store.mailboxMessagesByUid(mailbox.mailboxId, changed)) {
     const seq = mailbox.seqOf(m.uid)
     if (seq === 0) continue
-    ctx.untagged(`${seq} FETCH (UID ${m.uid} FLAGS (${mailbox.flagsOf(m).join(' ')}) MODSEQ (${m.modseq}))`)
+    ctx.untagged(`${seq} FETCH (UID ${m.uid} FLAGS (${mailbox.flagText(m)}) MODSEQ (${m.modseq}))`)
   }
 }
 

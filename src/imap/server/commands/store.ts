@@ -72,7 +72,7 @@ function fetchLine(
     items.push(`MODSEQ (${m.modseq})`)
   } else {
     selected.reportedFlags.set(m.uid, m.modseq)
-    items.push(`FLAGS (${selected.flagsOf(m).join(' ')})`)
+    items.push(`FLAGS (${selected.flagText(m)})`)
     if (withModseq) items.push(`MODSEQ (${m.modseq})`)
   }
   return `${seq} FETCH (${items.join(' ')})`

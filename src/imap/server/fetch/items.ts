@@ -133,7 +133,7 @@ export interface RenderOptions {
   condstore: boolean
   /** CHANGEDSINCE was given: MODSEQ in every response (rfc7162#section-3.1.4.1). */
   changedSince: boolean
-  flagsOf(m: MailboxMessage): string[]
+  flagText(m: MailboxMessage): string
 }
 
 /** Stands in for the part tree where BINARY[] (the whole message) does not need it. */
@@ -215,7 +215,7 @@ export function renderItems(plan: FetchPlan, source: FetchSource, options: Rende
   }
   for (const a of plan.attributes) item(renderItem(a, source, data, options))
   // rfc9051#section-6.4.5: flags changed by this FETCH are reported with it.
-  if (source.flagsChanged && !plan.hasFlags) item([`FLAGS (${options.flagsOf(m).join(' ')})`])
+  if (source.flagsChanged && !plan.hasFlags) item([`FLAGS (${options.flagText(m)})`])
   const withFlags = plan.hasFlags || source.flagsChanged
   if (!plan.hasModseq && (options.changedSince || (options.condstore && withFlags))) {
     item([`MODSEQ (${m.modseq})`])
@@ -234,7 +234,7 @@ function renderItem(
     case 'UID':
       return [`UID ${m.uid}`]
     case 'FLAGS':
-      return [`FLAGS (${options.flagsOf(m).join(' ')})`]
+      return [`FLAGS (${options.flagText(m)})`]
     case 'INTERNALDATE':
       return [`INTERNALDATE "${formatDateTime(m.receivedAt)}"`]
     case 'RFC822.SIZE':
