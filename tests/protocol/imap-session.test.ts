@@ -3,7 +3,13 @@
 // EXAMINE responses, QRESYNC resync, updates from elsewhere at NOOP and during IDLE, the
 // expunge rules, and the limits on bad input.
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test'
+import { join } from 'node:path'
+import { openDatabase } from '../../src/db/client.ts'
+import { createWriter } from '../../src/db/writer.ts'
+import { createEventBus } from '../../src/events/bus.ts'
 import { compressSequenceSet } from '../../src/imap/proto/index.ts'
+import { systemClock } from '../../src/lib/clock.ts'
+import { createMailStore } from '../../src/store/index.ts'
 import { ImapClient } from '../helpers/imap-client.ts'
 import { b64 } from '../helpers/line-client.ts'
 import { startTestServer, type TestServer } from '../helpers/server.ts'
@@ -166,6 +172,29 @@ describe('after login', () => {
     expect((await a.command('NOOP')).untagged).toEqual([])
     a.close()
     b.close()
+  })
+
+  test('a message another process stores (the CLI) shows up at NOOP within a second', async () => {
+    const a = await ImapClient.login(server.port('imap'), 'alice@example.test', 'alice-password')
+    const exists = Number(/\* (\d+) EXISTS/.exec((await a.command('SELECT INBOX')).untagged.join('\n'))?.[1])
+    // Its own connection, writer and change feed: nothing of it reaches the server's sessions.
+    const other = openDatabase(join(server.dataDir, 'postern.sqlite'))
+    const store = createMailStore({
+      db: other.db,
+      writer: createWriter(other.sqlite),
+      bus: createEventBus(),
+      clock: systemClock,
+    })
+    await store.appendRaw(accountId, {
+      mailboxIds: [inboxId],
+      bytes: new TextEncoder().encode('From: x@example.test\r\nSubject: from the CLI\r\n\r\nbody\r\n'),
+      keywords: { flags: 0, keywords: [] },
+      receivedAt: Date.now(),
+    })
+    other.close()
+    await Bun.sleep(1100)
+    expect((await a.command('NOOP')).untagged).toContain(`* ${exists + 1} EXISTS`)
+    a.close()
   })
 
   test('IDLE pushes a delivery and a flag change from elsewhere at once; DONE ends it', async () => {

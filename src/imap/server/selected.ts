@@ -250,7 +250,7 @@ export class SelectedMailbox {
     this.reportedExists = this.exists
   }
 
-  /** The message's flags as FLAGS (…) lists them, space-separated, \\Recent included. */
+  /** The message's flags as FLAGS (…) lists them, space-separated, \Recent included. */
   flagText(m: Pick<MailboxMessage, 'uid' | 'flags' | 'keywords'>): string {
     let text: string
     if (m.keywords === '[]') {
