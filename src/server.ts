@@ -5,6 +5,7 @@ import pkg from '../package.json' with { type: 'json' }
 import { createNetworkSettingsLoader } from './admin/network-settings.ts'
 import type { Config, ServiceName } from './config/config.ts'
 import type { HostPort } from './config/values.ts'
+import { startCheckpoints } from './db/checkpoints.ts'
 import { openDatabase } from './db/client.ts'
 import { migrate } from './db/migrate.ts'
 import { createWriter } from './db/writer.ts'
@@ -161,6 +162,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     const throttle = createAuthThrottle(config.auth, clock, log.child('auth'))
     const authenticator = createAuthenticator({ accounts: directory.accounts, throttle, log })
     const writer = createWriter(database.sqlite, (err) => log.error('after-commit hook failed', { err }))
+    const checkpoints = startCheckpoints(database.sqlite, log.child('db'))
     const events = createEventBus((err) => log.error('change listener failed', { err }))
     // Small messages are parsed on this thread (the parser loads on first use); a Worker costs a
     // second JavaScript heap, worth it only for a big message that would stall other clients.
@@ -472,6 +474,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
           await writer.drain()
           preparePool.close()
           signPool.close()
+          checkpoints.stop()
           database.close()
           log.info('stopped')
         })()

@@ -1,0 +1,36 @@
+// Checkpoints run by a Worker on its own connection: the WAL's pages reach the database file
+// without the server's connection checkpointing (its automatic checkpoint is only a fallback,
+// at a size this test stays well under).
+import { afterEach, describe, expect, test } from 'bun:test'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import { startCheckpoints } from '../../src/db/checkpoints.ts'
+import { openDatabase } from '../../src/db/client.ts'
+import { createLogger } from '../../src/lib/log.ts'
+import { tempDir } from '../helpers/db.ts'
+
+const cleanups: (() => void)[] = []
+afterEach(() => {
+  for (const c of cleanups.splice(0).reverse()) c()
+})
+
+describe('startCheckpoints', () => {
+  test('a Worker copies the WAL into the database file; the own connection only past 10,000 pages', async () => {
+    const dir = tempDir()
+    cleanups.push(() => dir.remove())
+    const path = join(dir.path, 'postern.sqlite')
+    const handle = openDatabase(path)
+    cleanups.push(() => handle.close())
+    const checkpoints = startCheckpoints(handle.sqlite, createLogger({ level: 'error' }))
+    cleanups.push(() => checkpoints.stop())
+    expect(handle.sqlite.query('PRAGMA wal_autocheckpoint').values()[0]?.[0]).toBe(10_000)
+    handle.sqlite.exec('CREATE TABLE t (x BLOB)')
+    const insert = handle.sqlite.query('INSERT INTO t VALUES (randomblob(3000))')
+    // 1,500 pages: past SQLite's own automatic checkpoint (1,000), under the fallback.
+    for (let i = 0; i < 1500; i++) insert.run()
+    expect(statSync(path).size).toBeLessThan(100_000)
+    const deadline = Date.now() + 5000
+    while (Date.now() < deadline && statSync(path).size < 1500 * 3000) await Bun.sleep(100)
+    expect(statSync(path).size).toBeGreaterThan(1500 * 3000)
+  })
+})
