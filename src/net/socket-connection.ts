@@ -11,6 +11,7 @@ import {
   type InflateRaw,
   constants as zlibConstants,
 } from 'node:zlib'
+import { joinParts } from '../lib/join-parts.ts'
 import type { TlsContexts } from '../tls/types.ts'
 import { BaseConnection, type BaseConnectionOptions } from './base-connection.ts'
 import { CompressionError, StartTlsError, TlsHandshakeError, type TlsInfo } from './connection.ts'
@@ -185,7 +186,7 @@ export class SocketConnection extends BaseConnection {
     if (parts.length === 0) return
     this.#coalesced = []
     this.#coalescedBytes = 0
-    const bytes = joinParts(parts)
+    const bytes = joinParts(parts, 'utf8')
     if (this.#gone) return
     if (this.#blocked || this.#holdOutput || this.#queue.length > 0) this.#queue.push(bytes)
     else this.#send(bytes)
@@ -454,25 +455,4 @@ export class SocketConnection extends BaseConnection {
     this.#settleFlush()
     this.#resolveGone()
   }
-}
-
-/** Text (UTF-8) and bytes as one buffer. */
-function joinParts(parts: (string | Uint8Array)[]): Uint8Array {
-  if (parts.length === 1) {
-    const only = parts[0] as string | Uint8Array
-    return typeof only === 'string' ? Buffer.from(only, 'utf8') : only
-  }
-  if (parts.every((p) => typeof p === 'string')) return Buffer.from(parts.join(''), 'utf8')
-  let total = 0
-  for (const p of parts) total += typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length
-  const out = Buffer.allocUnsafe(total)
-  let at = 0
-  for (const p of parts) {
-    if (typeof p === 'string') at += out.write(p, at, 'utf8')
-    else {
-      out.set(p, at)
-      at += p.length
-    }
-  }
-  return out
 }

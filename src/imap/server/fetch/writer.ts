@@ -4,6 +4,7 @@
 // FETCH 1:* BODY[] never builds one giant response and a slow client slows only itself
 // (backpressure). No buffer is set aside per command: a busy server answers thousands of small
 // FETCHes a second, and a fixed 64 KiB buffer each was most of its garbage.
+import { joinParts } from '../../../lib/join-parts.ts'
 import type { Connection } from '../../../net/index.ts'
 import type { WirePart } from '../../proto/index.ts'
 
@@ -60,7 +61,7 @@ export class ResponseWriter {
         runBytes += part.length
         continue
       }
-      if (runBytes > 0) await this.write(joined(run, runBytes))
+      if (runBytes > 0) await this.write(joinParts(run, 'latin1', runBytes))
       run = []
       runBytes = 0
       const bytes = typeof part === 'string' ? Buffer.from(part, 'latin1') : part
@@ -68,7 +69,7 @@ export class ResponseWriter {
         await this.write(bytes.subarray(i, Math.min(bytes.length, i + flushEvery)))
       }
     }
-    if (runBytes > 0) await this.write(joined(run, runBytes))
+    if (runBytes > 0) await this.write(joinParts(run, 'latin1', runBytes))
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
@@ -79,19 +80,4 @@ export class ResponseWriter {
       await this.conn.flush()
     }
   }
-}
-
-/** The pieces in one buffer of exactly `total` bytes (small ones come from Node's shared pool). */
-function joined(parts: WirePart[], total: number): Uint8Array {
-  if (parts.length === 1 && typeof parts[0] !== 'string') return parts[0] as Uint8Array
-  const out = Buffer.allocUnsafe(total)
-  let at = 0
-  for (const part of parts) {
-    if (typeof part === 'string') at += out.write(part, at, 'latin1')
-    else {
-      out.set(part, at)
-      at += part.length
-    }
-  }
-  return out
 }
