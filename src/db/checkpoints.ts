@@ -22,10 +22,11 @@ export function startCheckpoints(sqlite: Database, log: Logger): Checkpoints {
   const mode = sqlite.query('PRAGMA journal_mode').get() as { journal_mode: string } | null
   if (mode?.journal_mode !== 'wal') return { stop() {} }
   sqlite.exec(`PRAGMA wal_autocheckpoint = ${fallbackPages}`)
-  // One worker, started when there is something to copy and stopped after 30 s without.
+  // One worker, started when there is something to copy and stopped after 5 s without.
   const pool = createWorkerPool<string, { walPages: number; checkpointed: number }>(
     workerEntry('db/checkpoint-worker.ts', import.meta.url, './checkpoint-worker.ts'),
     1,
+    5000,
   )
   let written = 0
   let running = false

@@ -6,6 +6,8 @@
 // milliseconds per flush) then delays only the clients waiting for that write.
 import type { Database } from 'bun:sqlite'
 import { fdatasync, fdatasyncSync, openSync } from 'node:fs'
+import { onCommandBoundary } from '../lib/command-boundary.ts'
+import { workerEntry } from '../lib/workers.ts'
 
 export interface WalSync {
   /**
@@ -35,6 +37,7 @@ export function walSync(sqlite: Database): WalSync {
   }
   let running: Promise<void> | undefined
   let next: Promise<void> | undefined
+  const flusher = createFlusher(`${path}-wal`)
   const start = (): Promise<void> => {
     const p = new Promise<void>((resolve, reject) => {
       fdatasync(walFd(), (err) => (err ? reject(err) : resolve()))
@@ -49,6 +52,8 @@ export function walSync(sqlite: Database): WalSync {
   return {
     syncsWal: true,
     sync() {
+      const flushed = flusher.flush()
+      if (flushed !== undefined) return flushed
       if (running === undefined) return start()
       // A sync under way may have started before the caller's commit: wait for the next one,
       // which all callers meanwhile share.
@@ -62,6 +67,86 @@ export function walSync(sqlite: Database): WalSync {
     },
     syncNow() {
       fdatasyncSync(walFd())
+    },
+  }
+}
+
+/** Slots of the shared Int32Array (see wal-sync-worker.ts). */
+const requestedSlot = 0
+const completedSlot = 1
+const failedSlot = 2
+const stopSlot = 3
+/**
+ * The flushing Worker starts when flushes come less than this far apart (a busy writer; a quiet
+ * one keeps using the pool) and stops after ten times as long without one (an idle server keeps
+ * no Worker).
+ */
+const busyGapMs = 1000
+const flusherIdleMs = 10_000
+
+/**
+ * fdatasync on a Worker that publishes each flush in shared memory; every command boundary
+ * (lib/command-boundary.ts) looks, so a busy server answers the writers a flush covered right
+ * away. `flush()` answers undefined while the Worker is not running (it starts it): the caller
+ * then flushes on the pool as before.
+ */
+function createFlusher(walPath: string) {
+  let worker: Worker | undefined
+  let state: Int32Array | undefined
+  let waiters: { n: number; resolve(): void; reject(err: Error): void }[] = []
+  let lastRequest = 0
+  let idleTimer: ReturnType<typeof setInterval> | undefined
+  let stopBoundary: (() => void) | undefined
+
+  const check = () => {
+    if (state === undefined || waiters.length === 0) return
+    const completed = Atomics.load(state, completedSlot)
+    const failed = Atomics.load(state, failedSlot)
+    const left: typeof waiters = []
+    for (const w of waiters) {
+      if (completed >= w.n) w.resolve()
+      else if (failed >= w.n) w.reject(new Error('fdatasync of the WAL failed'))
+      else left.push(w)
+    }
+    waiters = left
+  }
+  const stop = () => {
+    if (state) Atomics.store(state, stopSlot, 1)
+    if (state) Atomics.notify(state, requestedSlot)
+    clearInterval(idleTimer)
+    stopBoundary?.()
+    for (const w of waiters) w.reject(new Error('WAL flusher stopped'))
+    waiters = []
+    worker = undefined
+    state = undefined
+  }
+  const startWorker = () => {
+    const shared = new SharedArrayBuffer(4 * Int32Array.BYTES_PER_ELEMENT)
+    const w = new Worker(workerEntry('db/wal-sync-worker.ts', import.meta.url, './wal-sync-worker.ts'))
+    w.onmessage = () => check()
+    w.onerror = () => stop()
+    w.postMessage({ path: walPath, state: shared })
+    w.unref?.()
+    worker = w
+    state = new Int32Array(shared)
+    stopBoundary = onCommandBoundary(check)
+    idleTimer = setInterval(() => {
+      if (waiters.length === 0 && Date.now() - lastRequest > flusherIdleMs) stop()
+    }, flusherIdleMs / 2)
+    idleTimer.unref()
+  }
+  return {
+    flush(): Promise<void> | undefined {
+      const now = Date.now()
+      const busy = now - lastRequest < busyGapMs
+      lastRequest = now
+      if (worker === undefined || state === undefined) {
+        if (busy) startWorker()
+        return undefined
+      }
+      const n = Atomics.add(state, requestedSlot, 1) + 1
+      Atomics.notify(state, requestedSlot)
+      return new Promise<void>((resolve, reject) => waiters.push({ n, resolve, reject }))
     },
   }
 }

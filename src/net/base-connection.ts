@@ -1,6 +1,7 @@
 // What every Connection implementation shares: identity, logging, the input buffer and its
 // reads, the idle timer and the close/shutdown hooks. Transports add writing, TLS and closing.
 
+import { commandBoundary } from '../lib/command-boundary.ts'
 import { randomId } from '../lib/ids.ts'
 import type { Logger } from '../lib/log.ts'
 import type { Connection, TlsInfo } from './connection.ts'
@@ -91,6 +92,7 @@ export abstract class BaseConnection implements Connection {
 
   /** Nothing to read yet: the peer is waiting for our answer, so held-back output goes now. */
   #beforeRead(): void {
+    commandBoundary()
     if (this.input.bufferedLength === 0) this.sendPendingOutput()
   }
 
