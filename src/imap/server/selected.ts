@@ -47,7 +47,7 @@ export class SelectedMailbox {
    * anyone else has a higher MODSEQ and is still reported.
    */
   readonly reportedFlags = new Map<number, number>()
-  /** Something changed since the last sync (set by the change feed). */
+  /** Something changed since the last sync (set when a change event names this mailbox). */
   dirty = false
   /** The highest MODSEQ of this mailbox that change events have announced. */
   private announcedModseq = 0
