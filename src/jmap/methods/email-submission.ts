@@ -7,7 +7,7 @@ import { isPlainObject, optionalObject, optionalString } from '../core/args.ts'
 import { submissionCapability } from '../core/capabilities.ts'
 import { type MethodContext, resolveCreationRef } from '../core/context.ts'
 import { invalidArguments, MethodError, SetError } from '../core/errors.ts'
-import { isValidId } from '../core/ids.ts'
+import { formatRowId, isValidId, parseRowId } from '../core/ids.ts'
 import type { MethodArgs, MethodDefinition } from '../core/registry.ts'
 import { accountIdOf, changesResponse, pick, readGetArgs, standardSet, stateOf } from '../core/standard.ts'
 import { implicitEmailSet } from './email-submission-followup.ts'
@@ -30,16 +30,8 @@ const properties = [
 const known = new Set<string>(properties)
 
 /** EmailSubmission ids: "S" and the row id in base 36. */
-export function formatSubmissionId(id: number): string {
-  return `S${id.toString(36)}`
-}
-
-export function parseSubmissionId(text: string): number | undefined {
-  if (text.length < 2 || text.length > 14 || text[0] !== 'S' || !/^[0-9a-z]+$/.test(text.slice(1)))
-    return undefined
-  const n = Number.parseInt(text.slice(1), 36)
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined
-}
+export const formatSubmissionId = (id: number): string => formatRowId('S', id)
+export const parseSubmissionId = (text: string): number | undefined => parseRowId('S', text)
 
 /** rfc8620#section-1.4 UTCDate, to the second. */
 export function utcDate(ms: number): string {

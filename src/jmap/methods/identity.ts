@@ -7,6 +7,7 @@ import { isPlainObject } from '../core/args.ts'
 import { submissionCapability } from '../core/capabilities.ts'
 import type { MethodContext } from '../core/context.ts'
 import { SetError } from '../core/errors.ts'
+import { formatRowId, parseRowId } from '../core/ids.ts'
 import type { MethodDefinition } from '../core/registry.ts'
 import {
   accountIdOf,
@@ -31,16 +32,8 @@ const properties = [
 const known = new Set<string>(properties)
 
 /** Identity ids: "I" and the row id in base 36. */
-export function formatIdentityId(id: number): string {
-  return `I${id.toString(36)}`
-}
-
-export function parseIdentityId(text: string): number | undefined {
-  if (text.length < 2 || text.length > 14 || text[0] !== 'I' || !/^[0-9a-z]+$/.test(text.slice(1)))
-    return undefined
-  const n = Number.parseInt(text.slice(1), 36)
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined
-}
+export const formatIdentityId = (id: number): string => formatRowId('I', id)
+export const parseIdentityId = (text: string): number | undefined => parseRowId('I', text)
 
 /** Whether the account may send as `email`: it reaches the account (its address, an alias of it). */
 export function maySendAs(ctx: MethodContext, email: string): boolean {

@@ -6,6 +6,7 @@ import type { Clock } from '../../lib/clock.ts'
 import type { Logger } from '../../lib/log.ts'
 import type { MailStore } from '../../store/index.ts'
 import type { StoredPushSubscription } from '../../store/push-subscriptions.ts'
+import { formatRowId, parseRowId } from '../core/ids.ts'
 import { deliverPush, type PushDeliveryOptions } from './push-delivery.ts'
 import { type StateChange, selectTypes, subscribeStateChanges } from './state-change.ts'
 
@@ -31,15 +32,8 @@ export interface PushSubscriptionServiceDeps {
 }
 
 /** The id JMAP shows for a stored subscription. */
-export function formatPushSubscriptionId(id: number): string {
-  return `P${id.toString(36)}`
-}
-
-export function parsePushSubscriptionId(text: string): number | undefined {
-  if (!/^P[0-9a-z]{1,11}$/.test(text)) return undefined
-  const n = Number.parseInt(text.slice(1), 36)
-  return Number.isSafeInteger(n) && n > 0 ? n : undefined
-}
+export const formatPushSubscriptionId = (id: number): string => formatRowId('P', id)
+export const parsePushSubscriptionId = (text: string): number | undefined => parseRowId('P', text)
 
 /** A StateChange's TTL at the push service: a device offline longer re-syncs anyway. */
 const stateChangeTtlSeconds = 24 * 60 * 60
