@@ -23,9 +23,8 @@ export interface ChangesResult {
 // and the few rows are sorted here instead.
 export const changedSinceSql =
   'SELECT uid FROM mailbox_messages INDEXED BY mailbox_messages_modseq_idx WHERE mailbox_id = ? AND modseq > ?'
+// The MODSEQ of each expunge too, for the IMAP change feed (VANISHED reads the UIDs alone).
 export const vanishedSinceSql =
-  'SELECT uid FROM vanished INDEXED BY vanished_modseq_idx WHERE mailbox_id = ? AND modseq > ?'
-const expungedSinceSql =
   'SELECT uid, modseq FROM vanished INDEXED BY vanished_modseq_idx WHERE mailbox_id = ? AND modseq > ?'
 
 export function createChangeLog(db: Db) {
@@ -132,7 +131,7 @@ export function createChangeLog(db: Db) {
 
     /** UIDs expunged from a mailbox after `sinceModseq`, each with the MODSEQ of its expunge. */
     expungedSince(mailboxId: number, sinceModseq: number): { uid: number; modseq: number }[] {
-      return db.$client.query(expungedSinceSql).all(mailboxId, sinceModseq) as {
+      return db.$client.query(vanishedSinceSql).all(mailboxId, sinceModseq) as {
         uid: number
         modseq: number
       }[]
