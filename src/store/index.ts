@@ -359,6 +359,7 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     mailboxMessagesByUid: reader.mailboxMessagesByUid,
     mailboxMessagesWithFacts: reader.mailboxMessagesWithFacts,
     mailboxIndex: reader.mailboxIndex,
+    mailboxFlags: reader.mailboxFlags,
     firstUnseenUid: reader.firstUnseenUid,
     mailboxMessagesAfter: reader.mailboxMessagesAfter,
     mailboxMessagesChangedSince: reader.mailboxMessagesChangedSince,

@@ -130,6 +130,14 @@ export function createReader(db: Db) {
       return { uids, emailIds }
     },
 
+    /** Every message's UID and system flag bits in UID order, as two arrays (one index scan). */
+    mailboxFlags(mailboxId: number): { uids: number[]; flags: number[] } {
+      const rows = db.$client
+        .query('SELECT uid, flags FROM mailbox_messages WHERE mailbox_id = ? ORDER BY uid')
+        .values(mailboxId) as [number, number][]
+      return { uids: rows.map((r) => r[0]), flags: rows.map((r) => r[1]) }
+    },
+
     /** The lowest UID of a message without \Seen, or null (IMAP SELECT's [UNSEEN]). */
     firstUnseenUid(mailboxId: number): number | null {
       const row = db.$client

@@ -571,6 +571,46 @@ describe('SEARCH and expunges', () => {
   })
 })
 
+describe('flag searches (answered from the mailbox flag index in memory)', () => {
+  test('follow every change: this session, another session, the store, expunges and arrivals', async () => {
+    const box = await plainMailbox('Flags', 4)
+    const [u1, u2, u3, u4] = box.uids as [number, number, number, number]
+    const a = await session('Flags')
+    const b = await session('Flags')
+    // The first flag search loads the index; every later one must see what changed since.
+    expect(await only(a, 'UID SEARCH FLAGGED')).toEqual(['* SEARCH'])
+    expect(await only(a, 'UID SEARCH UNSEEN')).toEqual([`* SEARCH ${u1} ${u2} ${u3} ${u4}`])
+    await only(a, `UID STORE ${u2} +FLAGS.SILENT (\\Flagged)`)
+    expect(await only(a, 'UID SEARCH FLAGGED')).toEqual([`* SEARCH ${u2}`])
+    // Another session's change: its FETCH comes with the answer, which already includes it.
+    await only(b, `UID STORE ${u3} +FLAGS.SILENT (\\Flagged \\Seen)`)
+    expect((await a.command('UID SEARCH FLAGGED')).untagged[0]).toBe(`* SEARCH ${u2} ${u3}`)
+    // A change made through the store (JMAP, a Sieve action) rather than IMAP.
+    const emailId = server.services.store.mailboxMessagesByUid(box.id, [u4])[0]?.emailId ?? 0
+    await server.services.store.setKeywords(accountId, [emailId], 'add', {
+      flags: flagged | seen,
+      keywords: [],
+    })
+    expect((await a.command('UID SEARCH FLAGGED')).untagged[0]).toBe(`* SEARCH ${u2} ${u3} ${u4}`)
+    expect((await a.command('UID SEARCH UNSEEN')).untagged[0]).toBe(`* SEARCH ${u1} ${u2}`)
+    expect(await only(a, 'UID SEARCH OR SEEN NOT FLAGGED')).toEqual([`* SEARCH ${u1} ${u3} ${u4}`])
+    expect(await only(a, `UID SEARCH FLAGGED UID ${u1}:${u3}`)).toEqual([`* SEARCH ${u2} ${u3}`])
+    // Expunged by another session: gone from the answer before the EXPUNGE is told.
+    await only(b, `UID STORE ${u3} +FLAGS.SILENT (\\Deleted)`)
+    await only(b, 'EXPUNGE')
+    expect(await a.command('SEARCH FLAGGED')).toEqual({
+      untagged: ['* SEARCH 2 4'],
+      done: 'OK SEARCH completed',
+    })
+    // A new flagged message, after the SEARCH that learns of it.
+    const u5 = await append(box.id, mail(['Subject: new'], 'new'), { flags: flagged })
+    expect((await a.command('UID SEARCH FLAGGED')).untagged[0]).toBe(`* SEARCH ${u2} ${u4}`)
+    expect((await a.command('UID SEARCH FLAGGED')).untagged[0]).toBe(`* SEARCH ${u2} ${u4} ${u5}`)
+    a.close()
+    b.close()
+  })
+})
+
 describe('CAPABILITY', () => {
   test('the search extensions are announced once logged in', async () => {
     const c = await ImapClient.connect(server.port('imap'))

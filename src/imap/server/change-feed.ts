@@ -6,8 +6,9 @@
 
 import type { MailStore } from '../../store/index.ts'
 import type { MailboxMessage } from '../../store/read.ts'
+import { MailboxFlagIndex } from './flag-index.ts'
 
-type ChangeReader = Pick<MailStore, 'mailboxMessagesChangedSince' | 'expungedSince'>
+type ChangeReader = Pick<MailStore, 'mailboxMessagesChangedSince' | 'expungedSince' | 'mailboxFlags'>
 
 /** Changes held before the feed starts over from its newest MODSEQ. */
 const defaultMaxHeld = 5000
@@ -31,6 +32,8 @@ export class MailboxChangeFeed {
    * own MODSEQ falls by bisection and reads only what came after.
    */
   #log: { modseq: number; uid: number }[] = []
+  /** Every message's flags, loaded on first use and kept current by each extension. */
+  #flags: MailboxFlagIndex | undefined
 
   constructor(
     private readonly store: ChangeReader,
@@ -71,6 +74,18 @@ export class MailboxChangeFeed {
     return { changed, expunged }
   }
 
+  /** The mailbox's flag index as of its `current` MODSEQ. */
+  flagIndex(current: number): MailboxFlagIndex {
+    if (current > this.#to) this.#extend(current)
+    if (this.#flags === undefined) {
+      // Rows read now are at least as new as `current`; later extensions apply the current
+      // state of each changed message again, which leaves a newer value in place.
+      const { uids, flags } = this.store.mailboxFlags(this.mailboxId)
+      this.#flags = new MailboxFlagIndex(uids, flags)
+    }
+    return this.#flags
+  }
+
   #read(since: number): MailboxChanges {
     const store = this.store
     return {
@@ -88,14 +103,17 @@ export class MailboxChangeFeed {
       this.#from = this.#to
     }
     const added: { modseq: number; uid: number }[] = []
+    const flags = this.#flags
     for (const { uid, modseq } of store.expungedSince(this.mailboxId, this.#to)) {
       this.#expunged.set(uid, modseq)
       this.#rows.delete(uid)
+      flags?.remove(uid)
       added.push({ modseq, uid })
     }
     for (const row of store.mailboxMessagesChangedSince(this.mailboxId, this.#to)) {
       if (this.#expunged.has(row.uid)) continue
       this.#rows.set(row.uid, row)
+      flags?.set(row.uid, row.flags)
       added.push({ modseq: row.modseq, uid: row.uid })
     }
     // All after the old end, so the log stays in MODSEQ order.

@@ -3,10 +3,12 @@
 // (rfc9051#section-7.5.1 and 5.2): new messages (EXISTS), flag changes (FETCH FLAGS) and,
 // only when the command in progress permits it, expunges (EXPUNGE, or VANISHED once QRESYNC is on).
 
+import type { Query } from '../../search/index.ts'
 import { imapFlags, parseStoredKeywords } from '../../store/keywords.ts'
 import type { MailboxMessage } from '../../store/read.ts'
 import { compressSequenceSet } from '../proto/index.ts'
 import type { MailboxChangeFeed } from './change-feed.ts'
+import { flagTest } from './flag-index.ts'
 import { MailboxView } from './mailbox-view.ts'
 import type { ImapDeps, ImapShared } from './types.ts'
 
@@ -192,6 +194,16 @@ export class SelectedMailbox {
       this.reportedExists = this.exists
     }
     return lines
+  }
+
+  /**
+   * The UIDs of the view that match a query of system flags and UIDs alone, from the mailbox's
+   * flag index in memory; undefined when the query needs the store (search/).
+   */
+  searchFlags(query: Query): number[] | undefined {
+    const test = flagTest(query)
+    if (test === undefined) return undefined
+    return this.changeFeed.flagIndex(this.currentModseq()).select(this.uids(), test)
   }
 
   /** A change event named this mailbox at `modseq` (its new HIGHESTMODSEQ). */

@@ -23,13 +23,11 @@ export const search: Handler<'SEARCH'> = (ctx, c) => {
   try {
     const view = viewOf(selected)
     const { query, hasModseq } = queryOf(ctx, selected, view, c.criteria, c.charset)
-    const found = ctx.deps.search.search(
-      selected.accountId,
-      selected.mailboxId,
-      view,
-      query,
-      ctx.deps.clock.now(),
-    )
+    const byFlags = hasModseq ? undefined : selected.searchFlags(query)
+    const found =
+      byFlags !== undefined
+        ? { uids: byFlags, highestModseq: null }
+        : ctx.deps.search.search(selected.accountId, selected.mailboxId, view, query, ctx.deps.clock.now())
     const numbers = numbersOf(selected, found.uids, c.uid)
     // rfc9051#section-6.4.4: an IMAP4rev2 session always gets ESEARCH; no RETURN means ALL.
     const returns = c.returns ?? (ctx.enabled.has('IMAP4REV2') ? ['ALL'] : undefined)
