@@ -5,6 +5,7 @@ import type { Db } from '../db/client.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import { blobBytes, blobHeader, blobHeaderColumns } from './blobs.ts'
+import { type FactField, FactsCache, type StoredFacts } from './facts-cache.ts'
 import { HeaderCache } from './header-cache.ts'
 import { deletedBit, seenBit } from './keywords.ts'
 
@@ -22,10 +23,7 @@ export interface MailboxMessage {
 }
 
 export type StoredEmail = typeof emails.$inferSelect
-export type StoredFacts = typeof emailFacts.$inferSelect
-
-/** The stored facts one can ask for by name (the others come back as ''). */
-export type FactField = 'envelope' | 'bodystructure' | 'body' | 'meta'
+export type { FactField, StoredFacts }
 
 /** The stored wire form of each IMAP item: its column and its name in StoredFacts. */
 const wireColumns = [
@@ -61,9 +59,6 @@ function factColumns(fields: readonly FactField[]): string {
   return columns.join(', ')
 }
 
-/** A listing row with the facts of its email in the same object (StoredFacts' names do not clash). */
-type ListingWithFacts = MailboxMessage & StoredFacts & { factsEmailId: number | null }
-
 /** Ascending UIDs without a gap. */
 function isRun(uids: readonly number[]): boolean {
   if (uids.length < 2) return false
@@ -71,23 +66,22 @@ function isRun(uids: readonly number[]): boolean {
   return true
 }
 
-const listingWithFactsSql = new Map<string, string>()
-function listingWithFactsText(fields: readonly FactField[], run: boolean): string {
-  const key = `${fields.join(',')}${run ? ' run' : ''}`
-  let text = listingWithFactsSql.get(key)
+const factsByIdSql = new Map<string, string>()
+/** The named facts of emails by id (the caller found them in its mailbox: no account check). */
+function factsByIdText(fields: readonly FactField[]): string {
+  const key = fields.join(',')
+  let text = factsByIdSql.get(key)
   if (text === undefined) {
-    text = `SELECT mm.uid, mm.email_id AS emailId, mm.modseq, e.flags, e.keywords, e.size,
-          e.received_at AS receivedAt, e.thread_id AS threadId, f.email_id AS factsEmailId, ${factColumns(fields)}
-     FROM mailbox_messages mm JOIN emails e ON e.id = mm.email_id LEFT JOIN email_facts f ON f.email_id = mm.email_id
-    WHERE mm.mailbox_id = ? AND ${run ? 'mm.uid BETWEEN ? AND ?' : 'mm.uid IN (SELECT value FROM json_each(?))'}
-    ORDER BY mm.uid`
-    listingWithFactsSql.set(key, text)
+    text = `SELECT f.email_id AS emailId, ${factColumns(fields)} FROM email_facts f
+      WHERE f.email_id IN (SELECT value FROM json_each(?))`
+    factsByIdSql.set(key, text)
   }
   return text
 }
 
 export function createReader(db: Db) {
   const headerCache = new HeaderCache()
+  const factsCache = new FactsCache()
   /**
    * Only the named fact columns, in one query without row mapping: FETCH ENVELOPE of a large
    * mailbox must not read every message's MIME tree.
@@ -106,6 +100,7 @@ export function createReader(db: Db) {
 
   const listing = (text: string, ...params: (number | string)[]): MailboxMessage[] =>
     db.$client.query(text).all(...params) as MailboxMessage[]
+
   return {
     /** Every message of a mailbox in UID order: what IMAP SELECT needs (one query). */
     mailboxMessages(mailboxId: number): MailboxMessage[] {
@@ -162,21 +157,30 @@ export function createReader(db: Db) {
 
     /**
      * The messages of a mailbox with these UIDs, in UID order, each with the named facts of its
-     * email (undefined if they are gone): FETCH ENVELOPE of a page of messages in one query.
+     * email (undefined if they are gone): FETCH ENVELOPE of a page of messages. Facts never
+     * change, so those of recently fetched emails come from memory (facts-cache.ts).
      */
     mailboxMessagesWithFacts(
       mailboxId: number,
       uids: readonly number[],
       fields: readonly FactField[],
     ): { message: MailboxMessage; facts: StoredFacts | undefined }[] {
-      const run = isRun(uids)
-      const query = db.$client.query(listingWithFactsText(fields, run))
-      const rows = (
-        run
-          ? query.all(mailboxId, uids[0] as number, uids.at(-1) as number)
-          : query.all(mailboxId, JSON.stringify(uids))
-      ) as ListingWithFacts[]
-      return rows.map((row) => ({ message: row, facts: row.factsEmailId === null ? undefined : row }))
+      // The listing (flags change) and the facts that are not in memory yet, by email id.
+      const rows = isRun(uids)
+        ? listing(listingRangeSql, mailboxId, uids[0] as number, uids.at(-1) as number)
+        : listing(listingByUidSql, mailboxId, JSON.stringify(uids))
+      const out = rows.map((message) => ({ message, facts: factsCache.get(message.emailId, fields) }))
+      const missing = out.filter((r) => r.facts === undefined).map((r) => r.message.emailId)
+      if (missing.length === 0) return out
+      const loaded = new Map<number, StoredFacts>()
+      for (const facts of db.$client
+        .query(factsByIdText(fields))
+        .all(JSON.stringify(missing)) as StoredFacts[]) {
+        factsCache.set(facts, fields)
+        loaded.set(facts.emailId, facts)
+      }
+      for (const r of out) r.facts ??= loaded.get(r.message.emailId)
+      return out
     },
 
     /**
