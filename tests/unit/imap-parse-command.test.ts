@@ -2,6 +2,7 @@
 
 import { describe, expect, test } from 'bun:test'
 import { type Command, parseCommand, sequenceSetOf } from '../../src/imap/proto/index.ts'
+import { decodeLatin1 } from '../../src/imap/proto/tokenizer.ts'
 
 const enc = new TextEncoder()
 const parse = (s: string): Command => parseCommand(enc.encode(s))
@@ -458,5 +459,14 @@ describe('selected state', () => {
       charset: 'US-ASCII',
       searchCriteria: [{ kind: 'text', field: 'TEXT', value: 'gewp' }],
     })
+  })
+})
+
+describe('decodeLatin1', () => {
+  test('byte n is U+00nn for all 256 bytes (not windows-1252), also inside a larger buffer', () => {
+    const bytes = new Uint8Array(258).map((_, i) => (i - 1) & 0xff)
+    const text = decodeLatin1(bytes.subarray(1, 257))
+    expect(text.length).toBe(256)
+    for (let i = 0; i < 256; i++) expect(text.charCodeAt(i)).toBe(i)
   })
 })

@@ -343,9 +343,8 @@ export function decodeUtf8(reader: Reader, bytes: Uint8Array): string {
  * know. Not TextDecoder('latin1'), which is windows-1252 and maps 0x80-0x9F elsewhere.
  */
 export function decodeLatin1(bytes: Uint8Array): string {
-  let out = ''
-  for (let i = 0; i < bytes.length; i += 8192) out += String.fromCharCode(...bytes.subarray(i, i + 8192))
-  return out
+  // Buffer's 'latin1' is ISO-8859-1 proper: byte n is U+00nn.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1')
 }
 
 const SYSTEM_FLAGS = ['Answered', 'Flagged', 'Deleted', 'Seen', 'Draft', 'Recent']
