@@ -449,6 +449,7 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
     }, config.tls.check_seconds * 1000)
     certificateWatch.unref()
     await pushSubscriptions.start()
+    checkpoints.checkpointHere()
     log.info('postern started', { version, hostname: config.hostname, data_dir: config.data_dir })
     // Start-up (migrations, certificates, module loading) leaves garbage; give it back once.
     setTimeout(() => {

@@ -10,36 +10,61 @@ import type { Logger } from '../lib/log.ts'
 import { createWorkerPool, workerEntry } from '../lib/workers.ts'
 
 const fallbackPages = 10_000
-const everyMs = 1000
 
 export interface Checkpoints {
+  /**
+   * Copies what is in the WAL now, on this connection (blocking): for the end of start-up, whose
+   * writes (migrations, the administrator) would otherwise start the Worker once for nothing else.
+   */
+  checkpointHere(): void
+  /** Checkpoints the Worker has run. */
+  readonly runs: number
   stop(): void
 }
 
-export function startCheckpoints(sqlite: Database, log: Logger): Checkpoints {
+export interface CheckpointTiming {
+  /** How often the WAL is looked at. */
+  everyMs: number
+  /** The Worker stops after this long without a checkpoint to run. */
+  workerIdleMs: number
+}
+
+export function startCheckpoints(
+  sqlite: Database,
+  log: Logger,
+  { everyMs, workerIdleMs }: CheckpointTiming = { everyMs: 1000, workerIdleMs: 5000 },
+): Checkpoints {
   const path = sqlite.filename
-  if (path === '' || path === ':memory:') return { stop() {} }
+  const none = { checkpointHere() {}, runs: 0, stop() {} }
+  if (path === '' || path === ':memory:') return none
   const mode = sqlite.query('PRAGMA journal_mode').get() as { journal_mode: string } | null
-  if (mode?.journal_mode !== 'wal') return { stop() {} }
+  if (mode?.journal_mode !== 'wal') return none
   sqlite.exec(`PRAGMA wal_autocheckpoint = ${fallbackPages}`)
-  // One worker, started when there is something to copy and stopped after 5 s without.
+  // One worker, started when there is something to copy and stopped when there is not.
   const pool = createWorkerPool<string, { walPages: number; checkpointed: number }>(
     workerEntry('db/checkpoint-worker.ts', import.meta.url, './checkpoint-worker.ts'),
     1,
-    5000,
+    workerIdleMs,
   )
+  let runs = 0
   let written = 0
   let running = false
   const timer = setInterval(() => {
     if (running) return
     let modified: number
     try {
-      modified = statSync(`${path}-wal`).mtimeMs
+      const wal = statSync(`${path}-wal`)
+      // Empty: nothing to copy. The Worker's connection, closed when the pool stops it, may find
+      // itself the last reader, checkpoint and truncate the WAL: that changes its time but must
+      // not start the Worker again (an idle server did so every 6 s).
+      if (wal.size === 0) return
+      modified = wal.mtimeMs
     } catch {
       return // no WAL yet
     }
     if (modified === written) return
     running = true
+    runs++
     pool
       .run(path)
       .then(
@@ -55,6 +80,17 @@ export function startCheckpoints(sqlite: Database, log: Logger): Checkpoints {
   }, everyMs)
   timer.unref()
   return {
+    get runs() {
+      return runs
+    },
+    checkpointHere() {
+      try {
+        sqlite.exec('PRAGMA wal_checkpoint(PASSIVE)')
+        written = statSync(`${path}-wal`).mtimeMs
+      } catch (err) {
+        log.warn('checkpoint failed', { error: err instanceof Error ? err.message : String(err) })
+      }
+    },
     stop() {
       clearInterval(timer)
       pool.close()

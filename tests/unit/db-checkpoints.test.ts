@@ -34,3 +34,28 @@ describe('startCheckpoints', () => {
     expect(statSync(path).size).toBeGreaterThan(1500 * 3000)
   })
 })
+
+describe('an idle database', () => {
+  test('start-up writes are checkpointed here, and the Worker does not come back once it stopped', async () => {
+    const dir = tempDir()
+    cleanups.push(() => dir.remove())
+    const path = join(dir.path, 'postern.sqlite')
+    const handle = openDatabase(path)
+    cleanups.push(() => handle.close())
+    const checkpoints = startCheckpoints(handle.sqlite, createLogger({ level: 'error' }), {
+      everyMs: 50,
+      workerIdleMs: 200,
+    })
+    cleanups.push(() => checkpoints.stop())
+    handle.sqlite.exec('CREATE TABLE t (x BLOB)')
+    handle.sqlite.query('INSERT INTO t VALUES (randomblob(3000))').run()
+    checkpoints.checkpointHere()
+    await Bun.sleep(300)
+    expect(checkpoints.runs).toBe(0)
+    // A write: the Worker copies it once, stops, and stays stopped (closing its connection
+    // empties the WAL, which must not count as a write).
+    handle.sqlite.query('INSERT INTO t VALUES (randomblob(3000))').run()
+    await Bun.sleep(1500)
+    expect(checkpoints.runs).toBe(1)
+  })
+})
