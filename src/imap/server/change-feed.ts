@@ -4,6 +4,7 @@
 // changes after `from` up to `to`: the current row of each message changed in that span, and the
 // UIDs expunged in it. A session that fell behind `from` reads the store itself.
 
+import { WeakValueMap } from '../../lib/weak-value-map.ts'
 import type { MailStore } from '../../store/index.ts'
 import type { MailboxMessage } from '../../store/read.ts'
 import { MailboxFlagIndex } from './flag-index.ts'
@@ -125,14 +126,14 @@ export class MailboxChangeFeed {
 
 /** The feed of each selected mailbox, held weakly: it lives as long as some session uses it. */
 export class MailboxChangeFeeds {
-  readonly #feeds = new Map<number, WeakRef<MailboxChangeFeed>>()
+  readonly #feeds = new WeakValueMap<number, MailboxChangeFeed>()
 
   /** The mailbox's feed, started at `modseq` when no session holds one. */
   of(store: ChangeReader, mailboxId: number, modseq: number): MailboxChangeFeed {
-    const held = this.#feeds.get(mailboxId)?.deref()
+    const held = this.#feeds.get(mailboxId)
     if (held !== undefined) return held
     const feed = new MailboxChangeFeed(store, mailboxId, modseq)
-    this.#feeds.set(mailboxId, new WeakRef(feed))
+    this.#feeds.set(mailboxId, feed)
     return feed
   }
 }

@@ -4,6 +4,8 @@
 // valid; a session whose view stops being a prefix (it reported an expunge, or sees an append the
 // list does not have) takes a copy of its own and publishes it for the sessions that follow.
 
+import { WeakValueMap } from '../../lib/weak-value-map.ts'
+
 /** One generation of a mailbox's list: positions below `length` never change once written. */
 export class SharedUidList {
   uids: Uint32Array
@@ -55,18 +57,16 @@ export class SharedUidList {
  * (a phone checking mail, a script) does not read every UID of it again the next time.
  */
 export class SharedUidLists {
-  readonly #lists = new Map<number, WeakRef<SharedUidList>>()
+  readonly #lists = new WeakValueMap<number, SharedUidList>()
   readonly #recent: SharedUidList[] = []
   static readonly keptRecent = 4
 
   current(mailboxId: number): SharedUidList | undefined {
-    const list = this.#lists.get(mailboxId)?.deref()
-    if (list === undefined) this.#lists.delete(mailboxId)
-    return list
+    return this.#lists.get(mailboxId)
   }
 
   publish(mailboxId: number, list: SharedUidList): void {
-    this.#lists.set(mailboxId, new WeakRef(list))
+    this.#lists.set(mailboxId, list)
     this.#recent.push(list)
     if (this.#recent.length > SharedUidLists.keptRecent) this.#recent.shift()
   }
