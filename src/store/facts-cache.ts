@@ -34,26 +34,26 @@ function sizeOf(facts: StoredFacts): number {
 }
 
 export class FactsCache {
-  readonly #entries: SizeBoundedLru<number, { facts: StoredFacts; fields: number }>
+  readonly #entries: SizeBoundedLru<number, { accountId: number; facts: StoredFacts; fields: number }>
 
   constructor(maxChars = 8 * 1024 * 1024) {
     this.#entries = new SizeBoundedLru(maxChars, (e) => sizeOf(e.facts))
   }
 
-  /** The email's facts if they were loaded with at least `fields`. */
-  get(emailId: number, fields: readonly FactField[]): StoredFacts | undefined {
+  /** The email's facts if it is the account's and they were loaded with at least `fields`. */
+  get(accountId: number, emailId: number, fields: readonly FactField[]): StoredFacts | undefined {
     const entry = this.#entries.get(emailId)
-    if (entry === undefined) return undefined
+    if (entry === undefined || entry.accountId !== accountId) return undefined
     const wanted = bitsOf(fields)
     return (entry.fields & wanted) === wanted ? entry.facts : undefined
   }
 
-  /** Facts as loaded with `fields`; what an entry already had of other fields is kept. */
-  set(facts: StoredFacts, fields: readonly FactField[]): void {
+  /** An account's email's facts as loaded with `fields`; what it already had of others is kept. */
+  set(accountId: number, facts: StoredFacts, fields: readonly FactField[]): void {
     const bits = bitsOf(fields)
     const old = this.#entries.get(facts.emailId)
-    if (old === undefined || (old.fields & bits) === old.fields) {
-      this.#entries.set(facts.emailId, { facts, fields: bits })
+    if (old === undefined || old.accountId !== accountId || (old.fields & bits) === old.fields) {
+      this.#entries.set(facts.emailId, { accountId, facts, fields: bits })
       return
     }
     const merged = { ...old.facts }
@@ -62,7 +62,7 @@ export class FactsCache {
       const wire = wireOf[f]
       if (wire !== undefined) merged[wire] = facts[wire]
     }
-    this.#entries.set(facts.emailId, { facts: merged, fields: old.fields | bits })
+    this.#entries.set(facts.emailId, { accountId, facts: merged, fields: old.fields | bits })
   }
 }
 

@@ -87,14 +87,26 @@ export function createReader(db: Db) {
    * mailbox must not read every message's MIME tree.
    */
   const someFacts = (accountId: number, ids: number[], fields: readonly FactField[]): StoredFacts[] => {
-    const rows = db.$client
-      .query(
-        `SELECT f.email_id AS emailId, ${factColumns(fields)} FROM email_facts f
-           JOIN emails e ON e.id = f.email_id
-          WHERE e.account_id = ? AND f.email_id IN (SELECT value FROM json_each(?))`,
-      )
-      .all(accountId, JSON.stringify([...new Set(ids)])) as StoredFacts[]
-    const byId = new Map(rows.map((r) => [r.emailId, r]))
+    const byId = new Map<number, StoredFacts>()
+    const missing: number[] = []
+    for (const id of new Set(ids)) {
+      const cached = factsCache.get(accountId, id, fields)
+      if (cached !== undefined) byId.set(id, cached)
+      else missing.push(id)
+    }
+    if (missing.length > 0) {
+      const rows = db.$client
+        .query(
+          `SELECT f.email_id AS emailId, ${factColumns(fields)} FROM email_facts f
+             JOIN emails e ON e.id = f.email_id
+            WHERE e.account_id = ? AND f.email_id IN (SELECT value FROM json_each(?))`,
+        )
+        .all(accountId, JSON.stringify(missing)) as StoredFacts[]
+      for (const row of rows) {
+        factsCache.set(accountId, row, fields)
+        byId.set(row.emailId, row)
+      }
+    }
     return ids.flatMap((id) => byId.get(id) ?? [])
   }
 
@@ -156,11 +168,12 @@ export function createReader(db: Db) {
     },
 
     /**
-     * The messages of a mailbox with these UIDs, in UID order, each with the named facts of its
-     * email (undefined if they are gone): FETCH ENVELOPE of a page of messages. Facts never
+     * The messages of an account's mailbox with these UIDs, in UID order, each with the named
+     * facts of its email (undefined if they are gone): FETCH ENVELOPE of a page of messages. Facts never
      * change, so those of recently fetched emails come from memory (facts-cache.ts).
      */
     mailboxMessagesWithFacts(
+      accountId: number,
       mailboxId: number,
       uids: readonly number[],
       fields: readonly FactField[],
@@ -169,14 +182,17 @@ export function createReader(db: Db) {
       const rows = isRun(uids)
         ? listing(listingRangeSql, mailboxId, uids[0] as number, uids.at(-1) as number)
         : listing(listingByUidSql, mailboxId, JSON.stringify(uids))
-      const out = rows.map((message) => ({ message, facts: factsCache.get(message.emailId, fields) }))
+      const out = rows.map((message) => ({
+        message,
+        facts: factsCache.get(accountId, message.emailId, fields),
+      }))
       const missing = out.filter((r) => r.facts === undefined).map((r) => r.message.emailId)
       if (missing.length === 0) return out
       const loaded = new Map<number, StoredFacts>()
       for (const facts of db.$client
         .query(factsByIdText(fields))
         .all(JSON.stringify(missing)) as StoredFacts[]) {
-        factsCache.set(facts, fields)
+        factsCache.set(accountId, facts, fields)
         loaded.set(facts.emailId, facts)
       }
       for (const r of out) r.facts ??= loaded.get(r.message.emailId)

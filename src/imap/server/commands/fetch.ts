@@ -149,7 +149,12 @@ function loadListing(
   const factsByUid = new Map<number, StoredFacts | undefined>()
   let rows: MailboxMessage[]
   if (plan.needsFacts && uids.length <= batchSize) {
-    const loaded = store.mailboxMessagesWithFacts(selected.mailboxId, uids, plan.factFields)
+    const loaded = store.mailboxMessagesWithFacts(
+      selected.accountId,
+      selected.mailboxId,
+      uids,
+      plan.factFields,
+    )
     rows = loaded.map((r) => r.message)
     for (const r of loaded) factsByUid.set(r.message.uid, r.facts)
   } else {
