@@ -23,7 +23,7 @@ import { createKeywordUpdates, type KeywordOp } from './keyword-updates.ts'
 import type { KeywordSet } from './keywords.ts'
 import { createMailboxCounts } from './mailbox-counts.ts'
 import { createMailboxes, type MailboxRow } from './mailboxes.ts'
-import { createMessageBytesReader, type MaildropUpdate, updateMaildrop } from './maildrop.ts'
+import { type MaildropUpdate, updateMaildrop } from './maildrop.ts'
 import { type AppendInput, createMessages } from './messages.ts'
 import type { PreparedMessage } from './prepare-message.ts'
 import {
@@ -378,8 +378,8 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     allThreadIds: jmapReads.allThreadIds,
     threadEmails: jmapReads.threadEmails,
     eachRaw: jmapReads.eachRaw,
-    /** The raw message in one prepared query, undefined if it is gone (POP3 RETR). */
-    messageBytes: createMessageBytesReader(db),
+    /** The raw message, undefined if it is gone (POP3 RETR). */
+    messageBytes: reader.rawIfExists,
     quota: (accountId: number) => quota.usage(accountId),
     modseq: (accountId: number) => changeLog.modseq(accountId),
     changes: changeLog.since,

@@ -1,13 +1,11 @@
-// What a POP3 maildrop needs from the store beyond the shared reads: a message's bytes in one
-// prepared query (RETR in a loop is the hot path), and the end of a session (rfc1939#section-6,
-// UPDATE state) as one store operation: the messages the client retrieved get \Seen and the
+// What a POP3 maildrop needs from the store beyond the shared reads: the end of a session
+// (rfc1939#section-6, UPDATE state) as one store operation: the messages the client retrieved get \Seen and the
 // ones it deleted leave the mailbox, together. Messages are named by email id, not UID: another
 // client may have moved one out of the mailbox and back during the session (new UID, same
 // email), or expunged it (then it is skipped).
-import { and, eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
-import { decompress } from '../db/codec.ts'
-import { blobs, emails, mailboxMessages } from '../db/schema/index.ts'
+import { mailboxMessages } from '../db/schema/index.ts'
 import type { ChangeSet } from './change-set.ts'
 import type { KeywordUpdates } from './keyword-updates.ts'
 import { seenBit } from './keywords.ts'
@@ -31,34 +29,6 @@ export interface MaildropDeps {
   db: Db
   messages: Messages
   keywordUpdates: KeywordUpdates
-}
-
-/** Stored as zstd (see blobs.ts). */
-const encodingZstd = 1
-
-/**
- * A reader of raw message bytes by email id: one prepared statement (the emails → blobs join), so
- * the query builder does not run per message. Undefined when the email no longer exists.
- */
-export function createMessageBytesReader(
-  db: Db,
-): (accountId: number, emailId: number) => Uint8Array | undefined {
-  // A scalar subquery: SQLite runs it as two primary-key lookups, faster than its plan for the join.
-  const query = db
-    .select({ data: blobs.data, encoding: blobs.encoding })
-    .from(blobs)
-    .where(
-      eq(
-        blobs.id,
-        sql`(SELECT ${emails.blobId} FROM ${emails} WHERE ${emails.id} = ${sql.placeholder('emailId')} AND ${emails.accountId} = ${sql.placeholder('accountId')})`,
-      ),
-    )
-    .prepare()
-  return (accountId, emailId) => {
-    const row = query.get({ accountId, emailId })
-    if (!row) return undefined
-    return row.encoding === encodingZstd ? decompress(row.data) : row.data
-  }
 }
 
 /** UID of each email in a mailbox (emails not in it are left out). */

@@ -110,6 +110,16 @@ export function createReader(db: Db) {
     return ids.flatMap((id) => byId.get(id) ?? [])
   }
 
+  const rawIfExists = (accountId: number, emailId: number): Uint8Array | undefined => {
+    const row = db.$client
+      .query(
+        `SELECT b.data, b.encoding FROM emails e JOIN blobs b ON b.id = e.blob_id
+          WHERE e.account_id = ? AND e.id = ?`,
+      )
+      .values(accountId, emailId)[0] as [Uint8Array, number] | undefined
+    return row === undefined ? undefined : blobBytes(row[0], row[1])
+  }
+
   const listing = (text: string, ...params: (number | string)[]): MailboxMessage[] =>
     db.$client.query(text).all(...params) as MailboxMessage[]
 
@@ -354,15 +364,13 @@ export function createReader(db: Db) {
 
     /** The raw message (one query: FETCH BODY[] and POP3 RETR read one message at a time). */
     raw(accountId: number, emailId: number): Uint8Array {
-      const row = db.$client
-        .query(
-          `SELECT b.data, b.encoding FROM emails e JOIN blobs b ON b.id = e.blob_id
-            WHERE e.account_id = ? AND e.id = ?`,
-        )
-        .values(accountId, emailId)[0] as [Uint8Array, number] | undefined
-      if (!row) throw new StoreError('notFound', 'no such message')
-      return blobBytes(row[0], row[1])
+      const bytes = rawIfExists(accountId, emailId)
+      if (bytes === undefined) throw new StoreError('notFound', 'no such message')
+      return bytes
     },
+
+    /** The raw bytes of an account's email, or undefined if it does not exist (any more). */
+    rawIfExists,
   }
 }
 

@@ -2,7 +2,6 @@
 // VANISHED modifiers (rfc7162#section-3.1.4.1, rfc7162#section-3.2.6). The messages' listing rows
 // come in one query, stored facts in batches, raw bytes one message at a time, and responses go
 // out as they are made (fetch/writer.ts).
-import { isStoreError } from '../../../lib/errors.ts'
 import type { MailboxMessage, StoredEmail, StoredFacts } from '../../../store/read.ts'
 import {
   buildVanishedResponse,
@@ -247,7 +246,8 @@ async function writeBatch(
     }
     if (previews !== undefined) source.preview = previews.get(emailId)
     if (plan.needsRaw) {
-      const raw = headers !== undefined ? headers.get(emailId) : readRaw(ctx, selected.accountId, emailId)
+      const raw =
+        headers !== undefined ? headers.get(emailId) : store.messageBytes(selected.accountId, emailId)
       source.headerOnly = plan.headerOnly
       if (raw === undefined) {
         lost++
@@ -263,13 +263,4 @@ async function writeBatch(
     await writer.fetchResponse(source.seq, items)
   }
   return lost
-}
-
-function readRaw(ctx: ImapContext, accountId: number, emailId: number): Uint8Array | undefined {
-  try {
-    return ctx.deps.store.raw(accountId, emailId)
-  } catch (err) {
-    if (isStoreError(err, 'notFound')) return undefined
-    throw err
-  }
 }
