@@ -357,7 +357,6 @@ export function createMailStore({ db, writer, bus, clock = systemClock, prepare 
     // --- reads -----------------------------------------------------------------------------
     mailboxMessages: reader.mailboxMessages,
     mailboxMessagesByUid: reader.mailboxMessagesByUid,
-    mailboxMessagesWithFacts: reader.mailboxMessagesWithFacts,
     mailboxIndex: reader.mailboxIndex,
     mailboxFlags: reader.mailboxFlags,
     firstUnseenUid: reader.firstUnseenUid,

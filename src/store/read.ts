@@ -66,19 +66,6 @@ function isRun(uids: readonly number[]): boolean {
   return true
 }
 
-const factsByIdSql = new Map<string, string>()
-/** The named facts of emails by id (the caller found them in its mailbox: no account check). */
-function factsByIdText(fields: readonly FactField[]): string {
-  const key = fields.join(',')
-  let text = factsByIdSql.get(key)
-  if (text === undefined) {
-    text = `SELECT f.email_id AS emailId, ${factColumns(fields)} FROM email_facts f
-      WHERE f.email_id IN (SELECT value FROM json_each(?))`
-    factsByIdSql.set(key, text)
-  }
-  return text
-}
-
 export function createReader(db: Db) {
   const headerCache = new HeaderCache()
   const factsCache = new FactsCache()
@@ -175,38 +162,6 @@ export function createReader(db: Db) {
         out.push(...listing(listingByUidSql, mailboxId, chunk))
       }
       return uids.length > 5000 ? out.sort((a, b) => a.uid - b.uid) : out
-    },
-
-    /**
-     * The messages of an account's mailbox with these UIDs, in UID order, each with the named
-     * facts of its email (undefined if they are gone): FETCH ENVELOPE of a page of messages. Facts never
-     * change, so those of recently fetched emails come from memory (facts-cache.ts).
-     */
-    mailboxMessagesWithFacts(
-      accountId: number,
-      mailboxId: number,
-      uids: readonly number[],
-      fields: readonly FactField[],
-    ): { message: MailboxMessage; facts: StoredFacts | undefined }[] {
-      // The listing (flags change) and the facts that are not in memory yet, by email id.
-      const rows = isRun(uids)
-        ? listing(listingRangeSql, mailboxId, uids[0] as number, uids.at(-1) as number)
-        : listing(listingByUidSql, mailboxId, JSON.stringify(uids))
-      const out = rows.map((message) => ({
-        message,
-        facts: factsCache.get(accountId, message.emailId, fields),
-      }))
-      const missing = out.filter((r) => r.facts === undefined).map((r) => r.message.emailId)
-      if (missing.length === 0) return out
-      const loaded = new Map<number, StoredFacts>()
-      for (const facts of db.$client
-        .query(factsByIdText(fields))
-        .all(JSON.stringify(missing)) as StoredFacts[]) {
-        factsCache.set(accountId, facts, fields)
-        loaded.set(facts.emailId, facts)
-      }
-      for (const r of out) r.facts ??= loaded.get(r.message.emailId)
-      return out
     },
 
     /**

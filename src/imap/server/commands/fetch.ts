@@ -2,7 +2,7 @@
 // VANISHED modifiers (rfc7162#section-3.1.4.1, rfc7162#section-3.2.6). The messages' listing rows
 // come in one query, stored facts in batches, raw bytes one message at a time, and responses go
 // out as they are made (fetch/writer.ts).
-import type { MailboxMessage, StoredEmail, StoredFacts } from '../../../store/read.ts'
+import type { MailboxMessage, StoredEmail } from '../../../store/read.ts'
 import {
   buildVanishedResponse,
   type CommandOf,
@@ -46,7 +46,7 @@ export const fetch: Handler<'FETCH'> = async (ctx, c) => {
     if (c.vanished && c.changedSince !== undefined) {
       await writer.line(vanishedEarlier(ctx, selected, c, c.changedSince))
     }
-    const { sources, gone } = loadListing(ctx, selected, seqs, c.changedSince, plan)
+    const { sources, gone } = loadListing(ctx, selected, seqs, c.changedSince)
     const changed =
       plan.setsSeen && !selected.readOnly
         ? await markSeen(
@@ -140,28 +140,13 @@ function loadListing(
   selected: SelectedMailbox,
   seqs: number[],
   changedSince: number | undefined,
-  plan: FetchPlan,
 ): { sources: Loaded[]; gone: number } {
   const { store } = ctx.deps
   const uids = seqs.map((n) => selected.uidAt(n - 1))
-  // A page of messages (what clients fetch most) comes with its facts in the same query.
-  const factsByUid = new Map<number, StoredFacts | undefined>()
-  let rows: MailboxMessage[]
-  if (plan.needsFacts && uids.length <= batchSize) {
-    const loaded = store.mailboxMessagesWithFacts(
-      selected.accountId,
-      selected.mailboxId,
-      uids,
-      plan.factFields,
-    )
-    rows = loaded.map((r) => r.message)
-    for (const r of loaded) factsByUid.set(r.message.uid, r.facts)
-  } else {
-    rows =
-      uids.length > 1000 && uids.length >= selected.exists / 2
-        ? store.mailboxMessages(selected.mailboxId)
-        : store.mailboxMessagesByUid(selected.mailboxId, uids)
-  }
+  const rows =
+    uids.length > 1000 && uids.length >= selected.exists / 2
+      ? store.mailboxMessages(selected.mailboxId)
+      : store.mailboxMessagesByUid(selected.mailboxId, uids)
   const byUid = new Map(rows.map((r) => [r.uid, r]))
   const missing = uids.filter((u) => !byUid.has(u))
   const fromEmails = new Map<number, MailboxMessage>()
@@ -181,7 +166,7 @@ function loadListing(
     if (row !== undefined) {
       // rfc7162#section-3.1.4.1: only messages changed after the CHANGEDSINCE modseq.
       if (changedSince === undefined || row.modseq > changedSince)
-        sources.push({ seq, message: row, facts: factsByUid.get(uid), pending: false, flagsChanged: false })
+        sources.push({ seq, message: row, pending: false, flagsChanged: false })
       return
     }
     const stale = fromEmails.get(uid)
@@ -215,19 +200,10 @@ async function writeBatch(
 ): Promise<number> {
   const { store } = ctx.deps
   const ids = batch.map((s) => s.message.emailId)
-  const factsMissing = plan.needsFacts ? batch.filter((s) => s.facts === undefined) : []
-  const facts =
-    factsMissing.length > 0
-      ? new Map(
-          store
-            .facts(
-              selected.accountId,
-              factsMissing.map((s) => s.message.emailId),
-              plan.factFields,
-            )
-            .map((f) => [f.emailId, f]),
-        )
-      : undefined
+  // Facts never change: those of recently fetched emails come from memory (store/facts-cache.ts).
+  const facts = plan.needsFacts
+    ? new Map(store.facts(selected.accountId, ids, plan.factFields).map((f) => [f.emailId, f]))
+    : undefined
   const previews = plan.needsEmail
     ? new Map(store.emails(selected.accountId, ids).map((e) => [e.id, e.preview]))
     : undefined
@@ -237,8 +213,8 @@ async function writeBatch(
   for (const source of batch) {
     if (ctx.conn.isClosed) break // the client went away: stop reading messages for nobody
     const emailId = source.message.emailId
-    if (plan.needsFacts) {
-      source.facts ??= facts?.get(emailId)
+    if (facts !== undefined) {
+      source.facts = facts.get(emailId)
       if (source.facts === undefined) {
         lost++ // destroyed since the listing was read
         continue
