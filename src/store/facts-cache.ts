@@ -4,13 +4,8 @@
 // with the listing query alone, without a join to the facts table's wide rows. Each entry
 // knows which fields it was loaded with (an absent field reads as '' or NULL, like a present
 // empty one). Bounded by characters, least recently used first out.
-import type { emailFacts } from '../db/schema/index.ts'
 import { SizeBoundedLru } from '../lib/lru.ts'
-
-export type StoredFacts = typeof emailFacts.$inferSelect
-
-/** The stored facts one can ask for by name (the others come back as ''). */
-export type FactField = 'envelope' | 'bodystructure' | 'body' | 'meta'
+import { type FactField, type StoredFacts, wireFieldOf } from './facts.ts'
 
 const fieldBits: Record<FactField, number> = { envelope: 1, bodystructure: 2, body: 4, meta: 8 }
 
@@ -59,15 +54,8 @@ export class FactsCache {
     const merged = { ...old.facts }
     for (const f of fields) {
       merged[f] = facts[f]
-      const wire = wireOf[f]
-      if (wire !== undefined) merged[wire] = facts[wire]
+      if (f !== 'meta') merged[wireFieldOf[f]] = facts[wireFieldOf[f]]
     }
     this.#entries.set(facts.emailId, { accountId, facts: merged, fields: old.fields | bits })
   }
-}
-
-const wireOf: Partial<Record<FactField, 'imapEnvelope' | 'imapBodystructure' | 'imapBody'>> = {
-  envelope: 'imapEnvelope',
-  bodystructure: 'imapBodystructure',
-  body: 'imapBody',
 }

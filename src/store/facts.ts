@@ -1,6 +1,23 @@
 // What the store keeps about a message, computed once by mail/ at delivery. The store never
 // parses; callers (delivery, IMAP APPEND, JMAP import, the importer) hand it these facts.
+import type { emailFacts } from '../db/schema/index.ts'
 import { formatImapValue, type ImapValue, type MimePart, type ParsedMessage } from '../mail/index.ts'
+
+/** A row of email_facts as the store reads it. */
+export type StoredFacts = typeof emailFacts.$inferSelect
+
+/** The stored facts one can ask for by name (the others come back as ''). */
+export type FactField = 'envelope' | 'bodystructure' | 'body' | 'meta'
+
+/**
+ * The IMAP items stored also in their wire form (column `imap_<item>`): the name of that form in
+ * StoredFacts.
+ */
+export const wireFieldOf = {
+  envelope: 'imapEnvelope',
+  bodystructure: 'imapBodystructure',
+  body: 'imapBody',
+} as const
 
 export interface MessageFacts {
   size: number

@@ -5,7 +5,8 @@ import type { Db } from '../db/client.ts'
 import { emailFacts, emails, mailboxMessages } from '../db/schema/index.ts'
 import { StoreError } from '../lib/errors.ts'
 import { blobBytes, blobHeader, blobHeaderColumns } from './blobs.ts'
-import { type FactField, FactsCache, type StoredFacts } from './facts-cache.ts'
+import { type FactField, type StoredFacts, wireFieldOf } from './facts.ts'
+import { FactsCache } from './facts-cache.ts'
 import { HeaderCache } from './header-cache.ts'
 import { deletedBit, seenBit } from './keywords.ts'
 
@@ -24,13 +25,6 @@ export interface MailboxMessage {
 
 export type StoredEmail = typeof emails.$inferSelect
 export type { FactField, StoredFacts }
-
-/** The stored wire form of each IMAP item: its column and its name in StoredFacts. */
-const wireColumns = [
-  ['envelope', 'imap_envelope', 'imapEnvelope'],
-  ['bodystructure', 'imap_bodystructure', 'imapBodystructure'],
-  ['body', 'imap_body', 'imapBody'],
-] as const
 
 // The listing runs for every FETCH and after every command of every IMAP session: fixed SQL,
 // kept compiled by bun:sqlite, no query building per call.
@@ -54,8 +48,8 @@ function factColumns(fields: readonly FactField[]): string {
   const columns = (['envelope', 'bodystructure', 'body', 'meta'] as const).map((f) =>
     fields.includes(f) ? `f.${f}` : `'' AS ${f}`,
   )
-  for (const [field, column, alias] of wireColumns)
-    columns.push(fields.includes(field) ? `f.${column} AS ${alias}` : `NULL AS ${alias}`)
+  for (const [field, alias] of Object.entries(wireFieldOf))
+    columns.push(fields.includes(field as FactField) ? `f.imap_${field} AS ${alias}` : `NULL AS ${alias}`)
   return columns.join(', ')
 }
 

@@ -1,7 +1,8 @@
 // The facts cache answers only for the account and the fields an entry was loaded with, merges later loads of
 // other fields, and stays within its bound, least recently used out first.
 import { describe, expect, test } from 'bun:test'
-import { FactsCache, type StoredFacts } from '../../src/store/facts-cache.ts'
+import type { StoredFacts } from '../../src/store/facts.ts'
+import { FactsCache } from '../../src/store/facts-cache.ts'
 
 function facts(emailId: number, fill: Partial<StoredFacts> = {}): StoredFacts {
   return {

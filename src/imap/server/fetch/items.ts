@@ -4,7 +4,7 @@
 // PREVIEW (rfc8970).
 import { formatImapValue, type ImapValue, type MimePart } from '../../../mail/index.ts'
 import type { StoredMeta } from '../../../store/facts.ts'
-import { unpackPart } from '../../../store/facts.ts'
+import { unpackPart, wireFieldOf } from '../../../store/facts.ts'
 import { formatObjectId } from '../../../store/object-ids.ts'
 import type { FactField, MailboxMessage, StoredFacts } from '../../../store/read.ts'
 import {
@@ -156,16 +156,10 @@ function literalOf(bytes: Uint8Array, binary: boolean): WirePart[] {
  */
 function imapItem(facts: StoredFacts, item: 'envelope' | 'bodystructure' | 'body', utf8: boolean): WirePart {
   const json = facts[item]
-  const wire = facts[wireOf[item]]
+  const wire = facts[wireFieldOf[item]]
   if (wire !== null && (!utf8 || json === '')) return wire
   return formatImapValue(JSON.parse(json) as ImapValue, { utf8 })
 }
-
-const wireOf = {
-  envelope: 'imapEnvelope',
-  bodystructure: 'imapBodystructure',
-  body: 'imapBody',
-} as const
 
 function clipPreview(text: string): string {
   let end = 0
