@@ -1,8 +1,8 @@
 // What a POP3 maildrop needs from the store beyond the shared reads: the end of a session
-// (rfc1939#section-6, UPDATE state) as one store operation: the messages the client retrieved get \Seen and the
-// ones it deleted leave the mailbox, together. Messages are named by email id, not UID: another
-// client may have moved one out of the mailbox and back during the session (new UID, same
-// email), or expunged it (then it is skipped).
+// (rfc1939#section-6, UPDATE state) as one store operation: the messages the client retrieved
+// get \Seen and the ones it deleted leave the mailbox, together. Messages are named by email
+// id, not UID: another client may have moved one out of the mailbox and back during the session
+// (new UID, same email), or expunged it (then it is skipped).
 import { and, eq, inArray } from 'drizzle-orm'
 import type { Db } from '../db/client.ts'
 import { mailboxMessages } from '../db/schema/index.ts'

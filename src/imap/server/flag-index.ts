@@ -20,8 +20,8 @@ export class MailboxFlagIndex {
     const capacity = Math.max(16, uids.length + (uids.length >> 3))
     this.#uids = new Uint32Array(capacity)
     this.#flags = new Uint16Array(capacity)
-    this.#uids.set(Array.from(uids))
-    this.#flags.set(Array.from(flags))
+    this.#uids.set(uids)
+    this.#flags.set(flags)
     this.#length = uids.length
   }
 
