@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { openDatabase } from '../../src/db/client.ts'
+import { type DatabaseHandle, openDatabase } from '../../src/db/client.ts'
 import { migrate } from '../../src/db/migrate.ts'
 import { createDirectory } from '../../src/directory/index.ts'
 import type { PasswordHasher } from '../../src/directory/passwords.ts'
@@ -17,6 +17,21 @@ export const fastHasher: PasswordHasher = {
 export function tempDir(prefix = 'postern-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix))
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) }
+}
+
+/** An empty database file (WAL, as the server opens it) in a fresh directory; close() removes both. */
+export function tempFileDatabase(): { handle: DatabaseHandle; path: string; close(): void } {
+  const dir = tempDir()
+  const path = join(dir.path, 'postern.sqlite')
+  const handle = openDatabase(path)
+  return {
+    handle,
+    path,
+    close() {
+      handle.close()
+      dir.remove()
+    },
+  }
 }
 
 export function testDirectory() {

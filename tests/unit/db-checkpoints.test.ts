@@ -3,26 +3,27 @@
 // at a size this test stays well under).
 import { afterEach, describe, expect, test } from 'bun:test'
 import { statSync } from 'node:fs'
-import { join } from 'node:path'
-import { startCheckpoints } from '../../src/db/checkpoints.ts'
-import { openDatabase } from '../../src/db/client.ts'
+import { type CheckpointTiming, startCheckpoints } from '../../src/db/checkpoints.ts'
 import { createLogger } from '../../src/lib/log.ts'
-import { tempDir } from '../helpers/db.ts'
+import { tempFileDatabase } from '../helpers/db.ts'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
   for (const c of cleanups.splice(0).reverse()) c()
 })
 
+/** A database file with checkpoints started as the server starts them (or with `timing`). */
+function withCheckpoints(timing?: CheckpointTiming) {
+  const db = tempFileDatabase()
+  cleanups.push(() => db.close())
+  const checkpoints = startCheckpoints(db.handle.sqlite, createLogger({ level: 'error' }), timing)
+  cleanups.push(() => checkpoints.stop())
+  return { ...db, checkpoints }
+}
+
 describe('startCheckpoints', () => {
   test('a Worker copies the WAL into the database file; the own connection only past 10,000 pages', async () => {
-    const dir = tempDir()
-    cleanups.push(() => dir.remove())
-    const path = join(dir.path, 'postern.sqlite')
-    const handle = openDatabase(path)
-    cleanups.push(() => handle.close())
-    const checkpoints = startCheckpoints(handle.sqlite, createLogger({ level: 'error' }))
-    cleanups.push(() => checkpoints.stop())
+    const { handle, path } = withCheckpoints()
     expect(handle.sqlite.query('PRAGMA wal_autocheckpoint').values()[0]?.[0]).toBe(10_000)
     handle.sqlite.exec('CREATE TABLE t (x BLOB)')
     const insert = handle.sqlite.query('INSERT INTO t VALUES (randomblob(3000))')
@@ -37,16 +38,7 @@ describe('startCheckpoints', () => {
 
 describe('an idle database', () => {
   test('start-up writes are checkpointed here, and the Worker does not come back once it stopped', async () => {
-    const dir = tempDir()
-    cleanups.push(() => dir.remove())
-    const path = join(dir.path, 'postern.sqlite')
-    const handle = openDatabase(path)
-    cleanups.push(() => handle.close())
-    const checkpoints = startCheckpoints(handle.sqlite, createLogger({ level: 'error' }), {
-      everyMs: 50,
-      workerIdleMs: 200,
-    })
-    cleanups.push(() => checkpoints.stop())
+    const { handle, checkpoints } = withCheckpoints({ everyMs: 50, workerIdleMs: 200 })
     handle.sqlite.exec('CREATE TABLE t (x BLOB)')
     handle.sqlite.query('INSERT INTO t VALUES (randomblob(3000))').run()
     checkpoints.checkpointHere()

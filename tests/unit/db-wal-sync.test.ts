@@ -1,11 +1,9 @@
 // WAL flushes: a quiet writer's on the thread pool, a busy one's on a Worker that publishes each
 // flush in shared memory, seen at the next command boundary (not a turn of the loop later).
 import { afterEach, describe, expect, test } from 'bun:test'
-import { join } from 'node:path'
-import { openDatabase } from '../../src/db/client.ts'
 import { walSync } from '../../src/db/wal-sync.ts'
 import { commandBoundary } from '../../src/lib/command-boundary.ts'
-import { tempDir } from '../helpers/db.ts'
+import { tempFileDatabase } from '../helpers/db.ts'
 
 const cleanups: (() => void)[] = []
 afterEach(() => {
@@ -14,10 +12,8 @@ afterEach(() => {
 
 describe('walSync', () => {
   test('busy flushes go to a Worker; a command boundary sees them done without a turn of the loop', async () => {
-    const dir = tempDir()
-    cleanups.push(() => dir.remove())
-    const handle = openDatabase(join(dir.path, 'postern.sqlite'))
-    cleanups.push(() => handle.close())
+    const { handle, close } = tempFileDatabase()
+    cleanups.push(close)
     handle.sqlite.exec('CREATE TABLE t (x)')
     const wal = walSync(handle.sqlite)
     expect(wal.syncsWal).toBe(true)
