@@ -8,8 +8,8 @@
 // headers, 50 sessions with a mixed workload for N seconds (operations/s, p50, p99), and the memory
 // of 1,000 connections idling in IDLE. The mixed workload runs twice per server in the order
 // A B B A, its latencies pooled: this machine's speed drifts by ±15 % within minutes, and one
-// round each would hand whichever server ran in a slow phase a result that is not its own. Exit 0 whether or not the targets are met; non-zero if a
-// server fails or answers wrongly.
+// round each would hand whichever server ran in a slow phase a result that is not its own.
+// Exit 0 whether or not the targets are met; non-zero if a server fails or answers wrongly.
 import * as fs from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -239,18 +239,23 @@ function operation(rnd: () => number, count: number, flagged: Set<number>): stri
   return 'UID SEARCH FLAGGED'
 }
 
+/** One round of the mixed workload: every operation's latency (ms). */
+interface Round {
+  latencies: number[]
+  seconds: number
+  errors: number
+}
+
 interface Mixed {
   ops: number
   seconds: number
   p50: number
   p99: number
   errors: number
-  /** Every operation's latency (ms), for pooling rounds. */
-  latencies: number[]
 }
 
-/** Rounds of the same server as one: their operations and time added, latencies pooled. */
-function pooled(rounds: Mixed[]): Mixed {
+/** A server's rounds as one: their operations and time added, latencies pooled. */
+function pooled(rounds: Round[]): Mixed {
   const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b)
   return {
     ops: latencies.length,
@@ -258,11 +263,10 @@ function pooled(rounds: Mixed[]): Mixed {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     errors: rounds.reduce((n, r) => n + r.errors, 0),
-    latencies,
   }
 }
 
-async function mixed(t: Target, count: number, seconds: number): Promise<Mixed> {
+async function mixed(t: Target, count: number, seconds: number): Promise<Round> {
   const sessions = await Promise.all(Array.from({ length: SESSIONS }, () => login(t.port)))
   const latencies: number[] = []
   let errors = 0
@@ -286,15 +290,7 @@ async function mixed(t: Target, count: number, seconds: number): Promise<Mixed> 
     const elapsed = (performance.now() - start) / 1000
     // Leave no \Flagged behind: every round starts from the same state (untimed).
     expectOk('unflag', await (sessions[0] as Imap).command('UID STORE 1:* -FLAGS.SILENT (\\Flagged)'))
-    const sorted = latencies.sort((a, b) => a - b)
-    return {
-      ops: latencies.length,
-      seconds: elapsed,
-      p50: percentile(sorted, 50),
-      p99: percentile(sorted, 99),
-      errors,
-      latencies: sorted,
-    }
+    return { latencies, seconds: elapsed, errors }
   } finally {
     for (const c of sessions) c.close()
   }
@@ -398,7 +394,7 @@ async function main(): Promise<void> {
     progress('single-session latencies', t)
     single.set(t.name, await singleSession(t, args.count))
   }
-  const rounds = new Map<string, Mixed[]>()
+  const rounds = new Map<string, Round[]>()
   for (const t of [...targets, ...[...targets].reverse()]) {
     const done = rounds.get(t.name) ?? []
     progress(`mixed workload, ${SESSIONS} sessions, round ${done.length + 1} of 2`, t)
