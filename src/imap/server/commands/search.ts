@@ -23,7 +23,8 @@ export const search: Handler<'SEARCH'> = (ctx, c) => {
   try {
     const view = viewOf(selected)
     const { query, hasModseq } = queryOf(ctx, selected, view, c.criteria, c.charset)
-    const byFlags = hasModseq ? undefined : selected.searchFlags(query)
+    // Flags and UIDs alone (no MODSEQ, whose highest value the answer would need): from memory.
+    const byFlags = selected.searchFlags(query)
     const found =
       byFlags !== undefined
         ? { uids: byFlags, highestModseq: null }
